@@ -1,0 +1,136 @@
+"""The application factory: settings, extensions, blueprints, error handlers, CLI.
+
+``flask run`` finds the module-level ``app`` through ``.flaskenv``;
+``gunicorn app:app`` serves the same object in production.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from dotenv import load_dotenv
+from flask import Flask
+from flask_cors import CORS
+from flask_migrate import Migrate
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from auth.admission import HashGate
+from auth.cli import init_cli
+from auth.csrf import HEADER as CSRF_HEADER
+from auth.csrf import init_csrf
+from auth.errors import register_error_handlers
+from auth.headers import init_headers
+from auth.keys import load_keys
+from auth.limits import init_limits
+from auth.passwords import Passwords
+from auth.revocation import RevocationView
+from auth.service_views import bp as service_bp
+from auth.sessions import SessionStore
+from auth.settings import ConfigError, Settings
+from auth.state import AuthState
+from auth.views import bp as auth_bp
+from models import db
+from models.engine import engine_options, tune_sqlite
+
+migrate = Migrate()
+ROOT = Path(__file__).resolve().parent
+
+
+def create_app(config: Mapping[str, str] | None = None) -> Flask:
+    """Build the app from the environment, overridden key by key by ``config``.
+
+    Raises ConfigError, naming the variable, when a setting is wrong.
+    """
+    app = Flask(__name__, instance_relative_config=True, instance_path=str(ROOT / "instance"))
+    env = {**os.environ, **(config or {})}
+    if env.get("INSTANCE_PATH"):
+        app.instance_path = env["INSTANCE_PATH"]
+    settings = Settings.from_env(env, app.instance_path)
+
+    app.config.from_mapping(
+        SQLALCHEMY_DATABASE_URI=settings.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS=engine_options(settings.database_url),
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        MAX_FORM_MEMORY_SIZE=settings.max_body_bytes,
+        JSON_SORT_KEYS=False,
+    )
+    if settings.database_url.startswith("sqlite:///"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if settings.trusted_proxy_count:
+        hops = settings.trusted_proxy_count
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    with app.app_context():
+        tune_sqlite(db.engine)
+
+    revocations = RevocationView(
+        poll_seconds=settings.revocation_poll_seconds,
+        horizon_seconds=settings.access_token_ttl,
+        redis_url=settings.redis_url,
+    )
+    app.extensions["auth"] = AuthState(
+        settings=settings,
+        keys=load_keys(settings),
+        passwords=Passwords(settings),
+        gate=HashGate(settings.hash_concurrency, settings.hash_queue),
+        revocations=revocations,
+        sessions=SessionStore(settings, revocations),
+    )
+
+    if settings.frontend_origins:
+        CORS(
+            app,
+            origins=list(settings.frontend_origins),
+            supports_credentials=True,
+            allow_headers=["Content-Type", "Authorization", CSRF_HEADER],
+            methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+            max_age=600,
+            vary_header=True,
+        )
+    init_csrf(app)
+    init_limits(app, enabled=settings.ratelimit_enabled, redis_url=settings.redis_url, limits=settings.limits)
+    init_headers(app)
+    register_error_handlers(app)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(service_bp)
+    init_cli(app)
+    _init_logging()
+    return app
+
+
+def _init_logging() -> None:
+    audit_log = logging.getLogger("auth.audit")
+    if not audit_log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        audit_log.addHandler(handler)
+        audit_log.setLevel(logging.INFO)
+        audit_log.propagate = True
+
+
+_app: Flask | None = None
+
+
+def __getattr__(name: str) -> Flask:
+    """``app``, built on first use: ``flask run`` and ``gunicorn app:app`` get it,
+    while ``from app import create_app`` (tests, tools) builds nothing.
+
+    A configuration error stops the process with one line and exit status 2.
+    """
+    global _app
+    if name != "app":
+        raise AttributeError(name)
+    if _app is None:
+        load_dotenv(ROOT / ".env")
+        try:
+            _app = create_app()
+        except ConfigError as error:
+            sys.stderr.write(f"Configuration error: {error}\n")
+            raise SystemExit(2) from None
+    return _app

@@ -1,0 +1,106 @@
+"""Typed errors raised where a problem is found, turned into JSON in one place.
+
+Every failure reply is ``{"success": false, "message": "..."}`` with the
+error's status; nothing reaches the client as an HTML page or a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class AuthError(Exception):
+    status = 400
+    message = "The request could not be processed."
+
+    def __init__(self, message: str | None = None, *, retry_after: int | None = None) -> None:
+        super().__init__(message or self.message)
+        self.message = message or self.message
+        self.retry_after = retry_after
+
+
+class BadRequest(AuthError):
+    status = 400
+    message = "The request body is malformed."
+
+
+class Unauthorized(AuthError):
+    status = 401
+    message = "Not authenticated."
+
+
+class InvalidCredentials(Unauthorized):
+    message = "Invalid username or password."
+
+
+class Forbidden(AuthError):
+    status = 403
+    message = "You do not have permission to do this."
+
+
+class CSRFError(Forbidden):
+    message = "Cross-site request refused."
+
+
+class NotFound(AuthError):
+    status = 404
+    message = "Not found."
+
+
+class Conflict(AuthError):
+    status = 409
+    message = "That already exists."
+
+
+class TooManyRequests(AuthError):
+    status = 429
+    message = "Too many attempts; try again later."
+
+
+class Unavailable(AuthError):
+    status = 503
+    message = "The server is busy; try again shortly."
+
+
+def error_reply(status: int, message: str, retry_after: int | None = None) -> ResponseReturnValue:
+    response = jsonify(success=False, message=message)
+    response.status_code = status
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    """JSON for every error: ours, Werkzeug's (404, 405, 413, ...) and crashes."""
+
+    @app.errorhandler(AuthError)
+    def _auth_error(error: AuthError) -> ResponseReturnValue:
+        return error_reply(error.status, error.message, error.retry_after)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> ResponseReturnValue:
+        status = error.code or 500
+        return error_reply(status, _HTTP_MESSAGES.get(status, error.description or error.name))
+
+    @app.errorhandler(Exception)
+    def _crash(error: Exception) -> ResponseReturnValue:
+        from models import db
+
+        db.session.rollback()
+        log.exception("unhandled error")
+        return error_reply(500, "Internal server error.")
+
+
+_HTTP_MESSAGES = {
+    400: "The request is malformed.",
+    404: "No such endpoint.",
+    405: "This method is not allowed on this endpoint.",
+    413: "The request body is too large.",
+    415: "Unsupported content type; send JSON.",
+}

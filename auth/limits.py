@@ -1,0 +1,100 @@
+"""Rate limits (flask-limiter): in memory by default, shared through Redis.
+
+Login is limited three ways, counting failed attempts only: per client IP,
+per (username, IP) pair, and a wider ceiling per username. A flood against
+one username from one address locks that pair out, not the user everywhere;
+a distributed flood against one username meets the ceiling. While a limit
+holds, even the right password gets 429: the check runs before the password.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from collections.abc import Callable
+
+from flask import Flask, Response, current_app, request
+from flask_limiter import Limiter
+from flask_limiter.errors import RateLimitExceeded
+
+from auth.audit import audit
+from auth.cookies import read_access
+from auth.errors import error_reply
+from auth.settings import Limits
+from models.user import username_key
+
+limiter = Limiter(key_func=lambda: f"ip:{request.remote_addr}", headers_enabled=False, strategy="moving-window")
+
+
+def _limit(name: str) -> Callable[[], str]:
+    return lambda: getattr(current_app.extensions["auth"].settings.limits, name)
+
+
+def _failed(response: Response) -> bool:
+    return response.status_code in (400, 401)
+
+
+def _username() -> str:
+    data = request.get_json(silent=True) if request.is_json else request.form
+    name = data.get("username") if hasattr(data, "get") else None
+    return username_key(name)[:64] if isinstance(name, str) else "-"
+
+
+def _ip() -> str:
+    return f"ip:{request.remote_addr}"
+
+
+def _user_ip() -> str:
+    return f"user-ip:{_username()}|{request.remote_addr}"
+
+
+def _token_key() -> str:
+    """Per signed-in session: a digest of the access token (the view decodes it later)."""
+    token = read_access(request) or request.remote_addr or "-"
+    return hashlib.sha256(token.encode()).hexdigest()[:32]
+
+
+def _user() -> str:
+    return f"user:{_username()}"
+
+
+login_limits = [
+    limiter.limit(_limit("login_ip"), key_func=_ip, deduct_when=_failed),
+    limiter.limit(_limit("login_user_ip"), key_func=_user_ip, deduct_when=_failed),
+    limiter.limit(_limit("login_user"), key_func=_user, deduct_when=_failed),
+]
+refresh_limit = limiter.limit(_limit("refresh_ip"), key_func=_ip)
+register_limit = limiter.limit(_limit("register_ip"), key_func=_ip)
+password_limit = limiter.limit(_limit("password_user"), key_func=lambda: f"token:{_token_key()}", deduct_when=_failed)
+
+
+def limited(*decorators: Callable) -> Callable:
+    """Apply several limiter decorators to one view."""
+
+    def apply(view: Callable) -> Callable:
+        for decorator in reversed(decorators):
+            view = decorator(view)
+        return view
+
+    return apply
+
+
+def init_limits(app: Flask, *, enabled: bool, redis_url: str | None, limits: Limits) -> None:
+    app.config["RATELIMIT_ENABLED"] = enabled
+    app.config["RATELIMIT_STORAGE_URI"] = redis_url or "memory://"
+    app.config["RATELIMIT_KEY_PREFIX"] = "flask-auth"
+    limiter.init_app(app)
+
+    @app.errorhandler(RateLimitExceeded)
+    def _too_many(error: RateLimitExceeded) -> Response:
+        retry_after = _retry_after()
+        audit("rate_limited", limit=str(error.limit.limit), endpoint=request.endpoint)
+        return error_reply(429, "Too many attempts; try again later.", retry_after)
+
+
+def _retry_after() -> int:
+    current = limiter.current_limit
+    if current is None:
+        return 60
+    return max(1, math.ceil(current.reset_at - time.time()))

@@ -1,0 +1,47 @@
+"""Which origins the server trusts: the frontends in FRONTEND_URL and itself."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from flask import request
+
+if TYPE_CHECKING:
+    from auth.settings import Settings
+
+
+def origin_of(url: str) -> str | None:
+    """``scheme://host[:port]`` of a URL, lower-cased, or None if it has none."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    default = {"http": 80, "https": 443}[parts.scheme]
+    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
+
+
+def own_origin() -> str:
+    return origin_of(request.host_url) or ""
+
+
+def is_allowed_origin(settings: Settings, origin: str | None) -> bool:
+    if origin is None:
+        return False
+    normalised = origin_of(origin)
+    return normalised is not None and (normalised in settings.frontend_origins or normalised == own_origin())
+
+
+def safe_next(settings: Settings, target: str | None) -> str | None:
+    """A redirect target on an allowed origin or this server's own paths; else None."""
+    if not target:
+        return None
+    if target.startswith("/") and not target.startswith(("//", "/\\")) and "\\" not in target:
+        return target
+    if any(ch in target for ch in "\r\n\t\\"):
+        return None
+    return target if is_allowed_origin(settings, origin_of(target)) else None

@@ -1,0 +1,28 @@
+"""The auth server's per-app objects, built once in the factory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+
+from auth.admission import HashGate
+from auth.passwords import Passwords
+from auth.revocation import RevocationView
+from auth.sessions import SessionStore
+from auth.settings import Settings
+from auth.tokens import Keys
+
+
+@dataclass(frozen=True)
+class AuthState:
+    settings: Settings
+    keys: Keys
+    passwords: Passwords
+    gate: HashGate
+    revocations: RevocationView
+    sessions: SessionStore
+
+
+def auth_state() -> AuthState:
+    return current_app.extensions["auth"]

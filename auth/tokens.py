@@ -1,0 +1,126 @@
+"""Access tokens (JWT): plain functions of claims, keys and the clock.
+
+No request or app access here, so every rule is testable on its own. The
+algorithm is pinned by configuration and the ``alg`` header is never trusted:
+``none``, a different algorithm or a key confusion is refused.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+
+REQUIRED_CLAIMS = ("sub", "sid", "jti", "iat", "exp", "iss", "roles", "sv")
+
+
+class TokenError(Exception):
+    """The token is not one of ours, or no longer valid."""
+
+
+class TokenExpired(TokenError):
+    pass
+
+
+@dataclass(frozen=True)
+class Keys:
+    """What signs and verifies tokens: one algorithm, its keys, an optional kid."""
+
+    algorithm: str
+    signing_key: Any
+    verifying_key: Any
+    kid: str | None = None
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: str
+    session_id: str
+    version: int
+    roles: tuple[str, ...]
+    issued_at: int
+    expires_at: int
+    token_id: str
+
+
+def encode_access(
+    keys: Keys,
+    *,
+    user_id: int | str,
+    session_id: str,
+    version: int,
+    roles: list[str] | tuple[str, ...],
+    issuer: str,
+    now: float,
+    ttl: int,
+) -> str:
+    issued = int(now)
+    claims = {
+        "sub": str(user_id),
+        "sid": session_id,
+        "sv": version,
+        "jti": secrets.token_urlsafe(12),
+        "iat": issued,
+        "exp": issued + ttl,
+        "iss": issuer,
+        "roles": list(roles),
+    }
+    headers = {"kid": keys.kid} if keys.kid else None
+    return jwt.encode(claims, keys.signing_key, algorithm=keys.algorithm, headers=headers)
+
+
+def decode_access(token: str, keys: Keys, *, issuer: str, now: float) -> AccessClaims:
+    """Verify signature, algorithm, issuer and expiry against ``now``."""
+    try:
+        claims = jwt.decode(
+            token,
+            keys.verifying_key,
+            algorithms=[keys.algorithm],
+            issuer=issuer,
+            options={"require": list(REQUIRED_CLAIMS), "verify_exp": False, "verify_iat": False},
+        )
+    except jwt.PyJWTError as error:
+        raise TokenError(str(error)) from None
+    if not _well_typed(claims):
+        raise TokenError("malformed claims")
+    if now >= claims["exp"]:
+        raise TokenExpired("token expired")
+    return AccessClaims(
+        user_id=claims["sub"],
+        session_id=claims["sid"],
+        version=claims["sv"],
+        roles=tuple(claims["roles"]),
+        issued_at=claims["iat"],
+        expires_at=claims["exp"],
+        token_id=claims["jti"],
+    )
+
+
+def _well_typed(claims: dict[str, Any]) -> bool:
+    return (
+        isinstance(claims["sub"], str)
+        and isinstance(claims["sid"], str)
+        and isinstance(claims["jti"], str)
+        and type(claims["sv"]) is int
+        and type(claims["exp"]) is int
+        and type(claims["iat"]) is int
+        and isinstance(claims["roles"], list)
+        and all(isinstance(role, str) for role in claims["roles"])
+    )
+
+
+def session_of(token: str, keys: Keys, *, issuer: str) -> str | None:
+    """The ``sid`` of a token we signed, even if expired (for logout); else None."""
+    try:
+        claims = jwt.decode(
+            token,
+            keys.verifying_key,
+            algorithms=[keys.algorithm],
+            issuer=issuer,
+            options={"require": ["sid"], "verify_exp": False, "verify_iat": False},
+        )
+    except jwt.PyJWTError:
+        return None
+    return claims["sid"] if isinstance(claims["sid"], str) else None

@@ -1,0 +1,17 @@
+"""The database extension and the models it serves."""
+
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.orm import DeclarativeBase
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+db = SQLAlchemy(model_class=Base)
+
+from models.revocation import REVOKED, Revocation  # noqa: E402
+from models.session import RefreshToken, Session  # noqa: E402
+from models.user import User  # noqa: E402
+
+__all__ = ["REVOKED", "RefreshToken", "Revocation", "Session", "User", "db"]

@@ -1,0 +1,33 @@
+"""A person who can sign in."""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+
+from sqlalchemy import JSON, Float, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models import db
+
+
+def username_key(name: str) -> str:
+    """The form usernames are compared in: NFKC-normalised, then case-folded.
+
+    ``"Alice"``, ``"ALICE"`` and the full-width form of "Alice" are one user.
+    """
+    return unicodedata.normalize("NFKC", name).casefold().strip()
+
+
+class User(db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    username_key: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[float] = mapped_column(Float, default=time.time)
+
+    def as_json(self) -> dict[str, object]:
+        return {"id": str(self.id), "username": self.username, "roles": list(self.roles or [])}

@@ -1,0 +1,151 @@
+"""Real server processes for tests: gunicorn on a free port, stopped by PID.
+
+Tests that need PostgreSQL or Redis skip on a laptop without them, saying
+why; under ``CI=true`` a missing service fails the test instead.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def missing(reason: str) -> None:
+    """Skip on a developer machine; fail under CI, where every service must be there."""
+    if in_ci():
+        pytest.fail(f"CI=true but {reason}")
+    pytest.skip(reason)
+
+
+def require_service(kind: str, url: str) -> str:
+    if kind == "postgres":
+        import sqlalchemy
+
+        try:
+            engine = sqlalchemy.create_engine(url)
+            with engine.connect() as connection:
+                connection.execute(sqlalchemy.text("SELECT 1"))
+            engine.dispose()
+        except Exception as error:  # noqa: BLE001
+            missing(f"PostgreSQL is not reachable at {url}: {error.__class__.__name__}")
+    else:
+        import redis
+
+        try:
+            redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+        except Exception as error:  # noqa: BLE001
+            missing(f"Redis is not reachable at {url}: {error.__class__.__name__}")
+    return url
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_env(tmp: Path, **overrides: str) -> dict[str, str]:
+    from tests.conftest import base_env
+
+    env = {**os.environ, **base_env(tmp), **overrides}
+    env.pop("FLASK_APP", None)
+    return env
+
+
+def flask_cli(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(BIN / "flask"), "--app", "app", *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+class LiveServers:
+    """Starts gunicorn servers over one database; every one is stopped at the end."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.processes: list[subprocess.Popen] = []
+        self.logs: list[Path] = []
+
+    def env(self, **overrides: str) -> dict[str, str]:
+        return server_env(self.tmp, **overrides)
+
+    def prepare(self, env: dict[str, str], users: dict[str, str] | None = None) -> None:
+        """Migrate the database to head and create users (name -> password)."""
+        result = flask_cli(env, "db", "upgrade")
+        assert result.returncode == 0, result.stderr
+        for name, password in (users or {}).items():
+            result = flask_cli(env, "users", "create", name, "--password-stdin", stdin=password + "\n")
+            assert result.returncode == 0, result.stderr
+
+    def start(self, env: dict[str, str], *, workers: int = 1, threads: int = 4) -> str:
+        port = free_port()
+        log = self.tmp / f"server-{port}.log"
+        handle = log.open("w")
+        process = subprocess.Popen(
+            [
+                str(BIN / "gunicorn"),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(workers),
+                "--threads",
+                str(threads),
+                "--worker-class",
+                "gthread",
+                "--graceful-timeout",
+                "2",
+                "app:app",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.processes.append(process)
+        self.logs.append(log)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"server exited with {process.returncode}:\n{log.read_text()}")
+            try:
+                if requests.get(url + "/healthz", timeout=1).status_code == 200:
+                    return url
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"server did not start:\n{log.read_text()}")
+
+    def stop_all(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
