@@ -1,0 +1,16 @@
+import { safeNextPath } from "@/lib/config";
+import { LoginForm } from "./login-form";
+
+export default async function LoginPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
+  const { next } = await searchParams;
+  return (
+    <>
+      <h1>Log in</h1>
+      <LoginForm next={safeNextPath(typeof next === "string" ? next : undefined)} />
+    </>
+  );
+}
