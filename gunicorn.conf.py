@@ -1,0 +1,91 @@
+"""Production serving: ``gunicorn -c gunicorn.conf.py app:app`` (gunicorn also reads this file on its own
+when started from the repository root).
+
+Sizing. The hot path (``GET /auth/is-authenticated``) is pure Python CPU work
+under the GIL: one process per core is what scales it, and a few threads per
+process cover the short waits on the database and Redis. Logins spend their
+time in argon2, which releases the GIL and runs its own lanes in threads, so
+they do not need more processes either; the app's admission gate
+(``HASH_CONCURRENCY``) bounds them per process. Measured on the bench
+(bench/README.md): more processes than cores only adds context switches.
+
+Environment (all optional):
+
+- ``BIND``: full bind address(es), comma-separated, e.g. ``0.0.0.0:3001``
+  behind a load balancer on another host; otherwise ``127.0.0.1:$PORT``
+  (``PORT`` defaults to 3001, the API's port in ``.flaskenv``): by default the
+  server only listens for a reverse proxy on the same host.
+- ``WEB_CONCURRENCY``: worker processes (default: the usable cores).
+- ``GUNICORN_THREADS``: threads per worker (default 4).
+- ``GUNICORN_ACCESS_LOG``: ``-`` (stderr) or a file for an access log; off by
+  default because the probe runs on every page view and the proxy logs it.
+- ``GUNICORN_PRELOAD``: ``true`` imports the app once in the master before
+  forking (less memory, a config error stops the master at once). Off by
+  default so that ``kill -HUP <master>`` reloads new code gracefully; with
+  preload a code deploy needs a restart (or ``USR2`` + ``WINCH`` + ``QUIT``).
+
+Graceful restarts: ``kill -HUP <master>`` starts new workers and lets the old
+ones finish their requests (up to ``graceful_timeout``); ``TERM`` drains and
+stops. The revocation view and the Redis listener are per process and start
+lazily in each worker, so nothing has to be re-wired after a fork.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+
+def _usable_cores() -> int:
+    """Cores this process may run on (respects CPU affinity and cgroup-pinned containers)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+bind = [address.strip() for address in os.environ.get("BIND", "").split(",") if address.strip()] or [
+    f"127.0.0.1:{os.environ.get('PORT', '3001')}"
+]
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY") or _usable_cores())
+threads = int(os.environ.get("GUNICORN_THREADS") or 4)
+
+# 5 s lets nginx or a load balancer reuse upstream connections between page views.
+keepalive = 5
+timeout = 30
+graceful_timeout = 20
+# No max_requests: recycling a worker would reset its in-memory rate-limit counters
+# (without REDIS_URL they live in the process).
+
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# Gunicorn itself must not believe X-Forwarded-* (it only affects its own logs and
+# wsgi.url_scheme); the app does that, hop-counted, with TRUSTED_PROXY_COUNT.
+forwarded_allow_ips = ""
+
+preload_app = _flag("GUNICORN_PRELOAD")
+
+# Gunicorn's control socket has one default path per user: several masters on one
+# host (blue/green, the tests) would take it from each other. Signals do the job.
+control_socket_disable = True
+
+
+def post_fork(_server: Any, worker: Any) -> None:
+    """With a preloaded app, drop the SQLAlchemy pool inherited from the master.
+
+    Two processes must never share one database connection; ``close=False``
+    leaves the master's sockets alone and makes this worker open its own.
+    """
+    if not preload_app:
+        return
+    from models import db
+
+    application = worker.app.wsgi()
+    with application.app_context():
+        db.engine.dispose(close=False)
