@@ -6,12 +6,14 @@ why; under ``CI=true`` a missing service fails the test instead.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -149,3 +151,35 @@ class LiveServers:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+
+
+@contextlib.contextmanager
+def scratch_postgres(url: str) -> Iterator[str]:
+    """A fresh PostgreSQL database for one test, dropped afterwards; yields its URL.
+
+    Tests never touch the database they were pointed at, only ones they made.
+    """
+    import secrets
+
+    import sqlalchemy
+    from sqlalchemy.engine import make_url
+
+    name = f"auth_test_{secrets.token_hex(6)}"
+    admin = sqlalchemy.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def flush_redis(url: str) -> None:
+    """Empty the Redis database named by ``url`` (the tests' own, 15 by default) and nothing else."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    client.close()
