@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify
+from flask import Flask, Response, jsonify
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
@@ -68,7 +68,7 @@ class Unavailable(AuthError):
     message = "The server is busy; try again shortly."
 
 
-def error_reply(status: int, message: str, retry_after: int | None = None) -> ResponseReturnValue:
+def error_reply(status: int, message: str, retry_after: int | None = None) -> Response:
     response = jsonify(success=False, message=message)
     response.status_code = status
     if retry_after is not None:
@@ -86,7 +86,12 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> ResponseReturnValue:
         status = error.code or 500
-        return error_reply(status, _HTTP_MESSAGES.get(status, error.description or error.name))
+        response = error_reply(status, _HTTP_MESSAGES.get(status, error.description or error.name))
+        # Keep the exception's own headers (405's Allow, which RFC 9110 requires), not its HTML type.
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def _crash(error: Exception) -> ResponseReturnValue:
