@@ -18,12 +18,25 @@ def is_form_post() -> bool:
     return request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
+def json_body() -> object | None:
+    """The parsed JSON body, or None when it is not JSON a person could have meant.
+
+    ``request.get_json(silent=True)`` only swallows ``ValueError``: a body of
+    thousands of nested brackets raises ``RecursionError`` from the decoder,
+    which would otherwise surface as a 500.
+    """
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
 def read_fields(*names: str, optional: tuple[str, ...] = ()) -> dict[str, str]:
     """The named string fields of the body; 400 naming the first bad one."""
     if is_form_post():
         source: dict[str, object] = request.form.to_dict()
     elif request.is_json:
-        data = request.get_json(silent=True)
+        data = json_body()
         if not isinstance(data, dict):
             raise BadRequest("The body must be a JSON object.")
         source = data
@@ -44,5 +57,16 @@ def read_fields(*names: str, optional: tuple[str, ...] = ()) -> dict[str, str]:
             raise BadRequest(f"The field '{name}' is too long.")
         if "\x00" in value:
             raise BadRequest(f"The field '{name}' contains a NUL character.")
+        if not _is_utf8(value):
+            raise BadRequest(f"The field '{name}' is not valid Unicode text.")
         fields[name] = value
     return fields
+
+
+def _is_utf8(value: str) -> bool:
+    """False for strings holding lone surrogates (JSON's ``"\\ud800"``), which no database can store."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
