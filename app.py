@@ -37,6 +37,7 @@ from models import db
 from models.engine import engine_options, tune_sqlite
 
 migrate = Migrate()
+CONFIG_ERROR_EXIT = 3
 ROOT = Path(__file__).resolve().parent
 
 
@@ -121,7 +122,9 @@ def __getattr__(name: str) -> Flask:
     """``app``, built on first use: ``flask run`` and ``gunicorn app:app`` get it,
     while ``from app import create_app`` (tests, tools) builds nothing.
 
-    A configuration error stops the process with one line and exit status 2.
+    A configuration error stops the process with one line and exit status 3,
+    which gunicorn's arbiter reads as "worker failed to boot" and halts on
+    (instead of respawning the worker forever).
     """
     global _app
     if name != "app":
@@ -132,5 +135,5 @@ def __getattr__(name: str) -> Flask:
             _app = create_app()
         except ConfigError as error:
             sys.stderr.write(f"Configuration error: {error}\n")
-            raise SystemExit(2) from None
+            raise SystemExit(CONFIG_ERROR_EXIT) from None
     return _app

@@ -30,6 +30,7 @@ def add_security_headers(response: Response) -> Response:
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     headers["Cache-Control"] = "no-store"
+    response.vary.add("Origin")  # CORS headers depend on it, for every reply
     if response.mimetype == "text/html":
         form_targets = " ".join(("'self'", *settings.frontend_origins))
         headers["Content-Security-Policy"] = (
