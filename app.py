@@ -28,6 +28,7 @@ from auth.keys import load_keys
 from auth.limits import init_limits
 from auth.passwords import Passwords
 from auth.revocation import RevocationView
+from auth.openapi_view import bp as openapi_bp
 from auth.service_views import bp as service_bp
 from auth.sessions import SessionStore
 from auth.settings import ConfigError, Settings
@@ -100,6 +101,7 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     register_error_handlers(app)
     app.register_blueprint(auth_bp)
     app.register_blueprint(service_bp)
+    app.register_blueprint(openapi_bp)
     init_cli(app)
     _init_logging()
     return app

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
 from auth.settings import ConfigError, Settings
 from tests.servers import BIN, ROOT, server_env
-
-import subprocess
 
 
 def settings(tmp_path, **env: str) -> Settings:
