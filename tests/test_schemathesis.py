@@ -1,0 +1,168 @@
+"""Schemathesis against a live gunicorn server, driven from the OpenAPI document.
+
+For every documented operation, in positive and negative generation modes, a
+bounded number of generated requests go to a real server; each reply must be
+no 5xx, a documented status, a documented content type, and match the
+documented headers and body schema, and invalid data must be refused with a
+4xx. Every non-HTML reply must be JSON with ``success``, and failures must say
+why in ``message``. Authenticated operations get a fresh Bearer token per
+request in positive mode (logout and logout-all end sessions as they go);
+negative mode sends none.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis import GenerationMode
+from schemathesis.checks import (
+    FailureGroup,
+    content_type_conformance,
+    not_a_server_error,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from schemathesis.specs.openapi.checks import negative_data_rejection
+
+from auth.openapi_view import DOCUMENT
+from tests.servers import LiveServers
+
+pytestmark = pytest.mark.live
+
+PASSWORD = "correct horse battery staple"
+MAX_EXAMPLES = 12
+DOC: dict[str, Any] = json.loads(DOCUMENT.read_text(encoding="utf-8"))
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
+NEGATIVE_CHECKS = [*CHECKS, negative_data_rejection]
+HTML_OPERATIONS = {("GET", "/auth/login")}
+# Replies in a format of their own (no ``success``): the key that format requires.
+STANDARD_FORMATS = {"/.well-known/jwks.json": "keys", "/openapi.json": "openapi"}
+OPERATIONS = [
+    (method.upper(), path)
+    for path, item in DOC["paths"].items()
+    for method in item
+    if method in {"get", "post", "put", "patch", "delete"}
+]
+
+
+def needs_auth(method: str, path: str) -> bool:
+    security = DOC["paths"][path][method.lower()].get("security", [])
+    return bool(security) and {} not in security
+
+
+def has_inputs(method: str, path: str) -> bool:
+    """Whether invalid data can be made for the operation (parameters, a body or required credentials)."""
+    operation = DOC["paths"][path][method.lower()]
+    return bool(operation.get("parameters") or operation.get("requestBody")) or needs_auth(method, path)
+
+
+CASES = [
+    pytest.param(method, path, mode, id=f"{method} {path} {label}")
+    for method, path in OPERATIONS
+    for mode, label in ((GenerationMode.POSITIVE, "valid-data"), (GenerationMode.NEGATIVE, "invalid-data"))
+    if mode is GenerationMode.POSITIVE or has_inputs(method, path)
+]
+
+
+@pytest.fixture(scope="module")
+def live_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One gunicorn server for the module (the live_server fixture's LiveServers, module-scoped)."""
+    servers = LiveServers(tmp_path_factory.mktemp("schemathesis"))
+    try:
+        env = servers.env(ALLOW_REGISTRATION="true")
+        servers.prepare(env, {"alice": PASSWORD})
+        yield servers.start(env, threads=4)
+    finally:
+        servers.stop_all()
+
+
+@pytest.fixture(scope="module")
+def api_schema(live_url: str) -> Any:
+    schema = schemathesis.openapi.from_dict(DOC)
+    schema.config.update(base_url=live_url)
+    return schema
+
+
+def bearer(url: str, session: requests.Session) -> dict[str, str]:
+    reply = session.post(f"{url}/auth/login", json={"username": "alice", "password": PASSWORD}, timeout=10)
+    assert reply.status_code == 200, reply.text
+    return {"Authorization": f"Bearer {reply.cookies['access_token']}"}
+
+
+def assert_json_reply(response: Any, method: str, path: str) -> None:
+    """Every reply outside the HTML sign-in page is JSON with success, and failures say why."""
+    status = response.status_code
+    content_type = ",".join(response.headers.get("content-type", []))  # schemathesis: lowercase keys, list values
+    if (method, path) in HTML_OPERATIONS or status == 303:
+        return
+    if path == "/auth/login" and content_type.startswith("text/html"):
+        return  # the built-in page's form post (the request was form-encoded)
+    assert content_type.split(";")[0].strip() == "application/json", f"{method} {path} {status}: {content_type!r}"
+    body = response.json()
+    if path in STANDARD_FORMATS and status == 200:
+        assert isinstance(body, dict) and STANDARD_FORMATS[path] in body, f"{method} {path}: {body!r}"
+        return
+    assert isinstance(body.get("success"), bool), f"{method} {path} {status}: {body!r}"
+    if status >= 400:
+        assert body["success"] is False and str(body.get("message", "")).strip(), f"{method} {path}: {body!r}"
+
+
+@pytest.mark.parametrize(("method", "path", "mode"), CASES)
+def test_operation_conforms(api_schema: Any, live_url: str, method: str, path: str, mode: GenerationMode) -> None:
+    operation = api_schema[path][method]
+    session = requests.Session()
+    authenticated = needs_auth(method, path) and mode is GenerationMode.POSITIVE
+    checks = NEGATIVE_CHECKS if mode is GenerationMode.NEGATIVE else CHECKS
+    seen: list[int] = []
+
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        deadline=None,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=operation.as_strategy(generation_mode=mode))
+    def run(case: Any) -> None:
+        headers = bearer(live_url, session) if authenticated else None
+        response = case.call_and_validate(base_url=live_url, session=session, headers=headers, checks=checks)
+        assert_json_reply(response, method, path)
+        seen.append(response.status_code)
+        session.cookies.clear()
+
+    run()
+    assert seen, f"no request was sent to {method} {path}"
+
+
+def test_served_document_matches_the_file_when_registered(live_url: str) -> None:
+    """Once app.py registers the blueprint, the live server serves exactly this document."""
+    reply = requests.get(f"{live_url}/openapi.json", timeout=10)
+    if reply.status_code == 404:
+        pytest.skip("app.py does not register auth.openapi_view yet")
+    assert reply.status_code == 200
+    assert reply.headers["Content-Type"].startswith("application/json")
+    assert reply.json() == DOC
+
+
+def test_a_schema_violation_is_reported(api_schema: Any, live_url: str) -> None:
+    """The checks can fail: the same live reply against a document that promises another body."""
+    broken = json.loads(json.dumps(DOC))
+    broken["components"]["schemas"]["Health"]["required"] = ["success", "uptime"]
+    schema = schemathesis.openapi.from_dict(broken)
+    schema.config.update(base_url=live_url)
+    case = schema["/healthz"]["GET"].Case()
+    with pytest.raises(FailureGroup, match="uptime"):
+        case.call_and_validate(base_url=live_url, checks=CHECKS)
