@@ -19,10 +19,17 @@ Environment (all optional):
 - ``GUNICORN_THREADS``: threads per worker (default 4).
 - ``GUNICORN_ACCESS_LOG``: ``-`` (stderr) or a file for an access log; off by
   default because the probe runs on every page view and the proxy logs it.
-- ``GUNICORN_PRELOAD``: ``true`` imports the app once in the master before
-  forking (less memory, a config error stops the master at once). Off by
-  default so that ``kill -HUP <master>`` reloads new code gracefully; with
-  preload a code deploy needs a restart (or ``USR2`` + ``WINCH`` + ``QUIT``).
+- ``GUNICORN_PRELOAD``: ``false`` turns off loading the app once in the master
+  before forking (on by default, see below).
+
+Preloading: the master builds the app, then forks the workers. A
+configuration error stops the master with one line before it listens; workers are ready the moment they exist, so a cold
+start never accepts connections that no loaded worker can serve yet (on a
+small host that stall exceeds a second); and the imported code is shared
+copy-on-write. The price: ``HUP`` restarts workers from the code the master
+already holds, so deploying new code needs a new master (restart the
+service, or ``USR2`` then ``WINCH`` and ``QUIT`` to the old master for zero
+downtime), or ``GUNICORN_PRELOAD=false`` to make ``HUP`` reload code.
 
 Graceful restarts: ``kill -HUP <master>`` starts new workers and lets the old
 ones finish their requests (up to ``graceful_timeout``); ``TERM`` drains and
@@ -42,10 +49,6 @@ def _usable_cores() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not Linux
         return max(1, os.cpu_count() or 1)
-
-
-def _flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 bind = [address.strip() for address in os.environ.get("BIND", "").split(",") if address.strip()] or [
@@ -69,7 +72,7 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # wsgi.url_scheme); the app does that, hop-counted, with TRUSTED_PROXY_COUNT.
 forwarded_allow_ips = ""
 
-preload_app = _flag("GUNICORN_PRELOAD")
+preload_app = os.environ.get("GUNICORN_PRELOAD", "true").strip().lower() not in ("0", "false", "no", "off")
 
 # Gunicorn's control socket has one default path per user: several masters on one
 # host (blue/green, the tests) would take it from each other. Signals do the job.
