@@ -1,0 +1,660 @@
+"""End to end: the example Next.js app and the API in real Chromium and real Firefox.
+
+Three deployments ("shapes") run side by side on 127.0.0.1, each with its own
+API process, database and ``next start`` of one ``next build``:
+
+- ``dev``: http://localhost, the API (``flask run``) and the app on two ports,
+  ENVIRONMENT=DEV, SameSite=Lax cookies without Secure.
+- ``prod``: https://app.example.test and https://api.example.test through
+  nginx, which terminates TLS with a certificate from a throwaway CA made here
+  with openssl; ENVIRONMENT=PROD under gunicorn, COOKIE_DOMAIN=example.test,
+  SameSite=None; Secure.
+- ``cross-site``: https://app.frontend.test -> https://api.backend.test,
+  COOKIE_PARTITIONED=true; the app checks the session client side.
+
+Both browsers are Debian's (``/usr/bin/chromium`` through playwright-core,
+``/usr/bin/firefox-esr`` through puppeteer-core over WebDriver BiDi) and trust
+the CA through an NSS database, not by ignoring certificate errors; the
+``.test`` names resolve to 127.0.0.1 inside the browsers only
+(tests/e2e/browsers.mjs). One more deployment reproduces the tutorial's bug,
+``SameSite=None`` without ``Secure`` over http, and checks that a browser then
+does not stay logged in.
+
+Every (browser, shape, scenario) is its own test id, and prints one line:
+``E2E chromium dev login-lands-on-dashboard PASS``.
+
+Missing browsers, nginx, openssl, certutil or node_modules skip these tests
+with the reason; with CI=true they fail instead. Setup, for a fresh machine:
+``apt-get install chromium firefox-esr nginx openssl libnss3-tools nodejs npm``,
+then ``npm ci`` in examples/nextjs and in tests/e2e.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NEXT_APP = ROOT / "examples" / "nextjs"
+HARNESS = ROOT / "tests" / "e2e"
+BIN = Path(sys.executable).parent
+
+BROWSERS = ("chromium", "firefox")
+SHAPES = ("dev", "prod", "cross-site")
+SCENARIOS = (
+    "unauthenticated-dashboard-redirects-to-login",
+    "login-lands-on-dashboard",
+    "reload-keeps-session",
+    "silent-refresh-keeps-session",
+    "logout-returns-to-login",
+    "wrong-password-sets-no-cookie",
+    "builtin-signin-page",
+)
+INSECURE_SHAPE = "dev-samesite-none-insecure"
+
+USERNAME = "alice"
+PASSWORD = "Violet-Harbor-Lantern-42"
+ACCESS_TTL = 3  # seconds; the silent-refresh scenario waits past it
+
+PROD_HOSTS = ("app.example.test", "api.example.test")
+CROSS_HOSTS = ("app.frontend.test", "api.backend.test")
+
+# Everything the server reads from the environment (SPEC.md), removed from the
+# inherited environment so a developer's shell or .env cannot leak into a shape.
+SERVER_VARS = (
+    "ENVIRONMENT",
+    "JWT_SECRET",
+    "FRONTEND_URL",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "COOKIE_DOMAIN",
+    "COOKIE_SAMESITE",
+    "COOKIE_SECURE",
+    "COOKIE_PARTITIONED",
+    "ACCESS_TOKEN_TTL",
+    "REFRESH_TOKEN_TTL",
+    "REFRESH_GRACE_SECONDS",
+    "ALLOW_REGISTRATION",
+    "TRUSTED_PROXY_COUNT",
+    "CSRF_MODE",
+    "RATELIMIT_ENABLED",
+    "UNSAFE_TEST_COOKIE_SAMESITE_NONE_INSECURE",
+    "INSTANCE_PATH",
+    "FLASK_APP",
+    "FLASK_RUN_HOST",
+    "FLASK_RUN_PORT",
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.live]
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def missing(reason: str) -> None:
+    """Skip on a developer machine; fail under CI, where everything must be installed."""
+    if in_ci():
+        pytest.fail(f"CI=true but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def prerequisites() -> list[str]:
+    problems: list[str] = []
+    for label, path in (
+        ("chromium", os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")),
+        ("firefox-esr", os.environ.get("FIREFOX_PATH", "/usr/bin/firefox-esr")),
+    ):
+        if not os.access(path, os.X_OK):
+            problems.append(f"{label} is not installed at {path}")
+    for tool in ("nginx", "openssl", "certutil", "node"):
+        if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
+            problems.append(f"`{tool}` is not on PATH")
+    for folder, package in ((NEXT_APP, "next"), (HARNESS, "playwright-core"), (HARNESS, "puppeteer-core")):
+        if not (folder / "node_modules" / package / "package.json").exists():
+            problems.append(f"{folder.relative_to(ROOT)}/node_modules lacks {package} (run `npm ci` there)")
+    if not (BIN / "flask").exists() or not (BIN / "gunicorn").exists():
+        problems.append(f"flask and gunicorn are not installed beside {sys.executable}")
+    return problems
+
+
+def nginx_binary() -> str:
+    return shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def tail(path: Path, lines: int = 25) -> str:
+    try:
+        text = path.read_text(errors="replace").splitlines()
+    except OSError:
+        return f"({path} unreadable)"
+    return "\n".join(text[-lines:])
+
+
+# --------------------------------------------------------------------------- processes
+
+
+@dataclass
+class Proc:
+    name: str
+    popen: subprocess.Popen[bytes]
+    log: Path
+
+
+@dataclass
+class Processes:
+    """Processes this test module started; each in its own process group, ended by that id."""
+
+    logs: Path
+    procs: list[Proc] = field(default_factory=list)
+
+    def start(self, name: str, argv: list[str], *, env: dict[str, str], cwd: Path) -> Proc:
+        log = self.logs / f"{name}.log"
+        handle = log.open("wb")
+        popen = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        handle.close()
+        proc = Proc(name, popen, log)
+        self.procs.append(proc)
+        return proc
+
+    def stop_all(self) -> None:
+        for proc in reversed(self.procs):
+            if proc.popen.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.popen.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for proc in reversed(self.procs):
+            try:
+                proc.popen.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.popen.pid, signal.SIGKILL)
+                proc.popen.wait(timeout=5)
+        self.procs.clear()
+
+
+def wait_until(check: Callable[[], bool], what: str, proc: Proc, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.popen.poll() is not None:
+            raise RuntimeError(f"{proc.name} exited with {proc.popen.returncode} before {what}:\n{tail(proc.log)}")
+        with contextlib.suppress(OSError, urllib.error.URLError, ssl.SSLError):
+            if check():
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"timed out waiting for {what}:\n{tail(proc.log)}")
+
+
+def http_ok(url: str) -> bool:
+    request = urllib.request.Request(url, headers={"Accept": "*/*"})
+    try:
+        with urllib.request.urlopen(request, timeout=3) as response:
+            return bool(response.status < 500)
+    except urllib.error.HTTPError as error:
+        return error.code < 500
+
+
+def https_status(port: int, host: str, path: str, cafile: Path) -> int:
+    """GET through nginx as a browser would: SNI and Host set to the name, chain checked against the CA."""
+    context = ssl.create_default_context(cafile=str(cafile))
+    with (
+        socket.create_connection(("127.0.0.1", port), timeout=3) as raw,
+        context.wrap_socket(raw, server_hostname=host) as tls,
+    ):
+        tls.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n".encode())
+        head = tls.recv(64).decode("latin-1")
+    return int(head.split(" ", 2)[1])
+
+
+# --------------------------------------------------------------------------- TLS
+
+
+def run_openssl(args: list[str], cwd: Path) -> None:
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True, timeout=60)
+
+
+def make_certificates(folder: Path, hosts: tuple[str, ...]) -> tuple[Path, Path, Path]:
+    """A throwaway CA and one server certificate for every host name; returns (ca, cert, key)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    run_openssl(
+        [
+            "req",
+            "-x509",
+            *ec,
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=flask-auth e2e throwaway CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ],
+        folder,
+    )
+    run_openssl(["req", *ec, "-keyout", "server.key", "-out", "server.csr", "-subj", f"/CN={hosts[0]}"], folder)
+    (folder / "server.ext").write_text(
+        "basicConstraints=critical,CA:FALSE\n"
+        "keyUsage=critical,digitalSignature\n"
+        "extendedKeyUsage=serverAuth\n"
+        f"subjectAltName={','.join(f'DNS:{host}' for host in hosts)}\n"
+    )
+    run_openssl(
+        [
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "server.ext",
+        ],
+        folder,
+    )
+    (folder / "ca.key").unlink()
+    return folder / "ca.pem", folder / "server.pem", folder / "server.key"
+
+
+def nginx_config(folder: Path, port: int, cert: Path, key: Path, upstreams: dict[str, int]) -> Path:
+    servers = "\n".join(
+        f"""
+    server {{
+        listen 127.0.0.1:{port} ssl;
+        server_name {host};
+        location / {{
+            proxy_pass http://127.0.0.1:{upstream};
+        }}
+    }}"""
+        for host, upstream in upstreams.items()
+    )
+    temp = {name: folder / name for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")}
+    for path in temp.values():
+        path.mkdir(parents=True, exist_ok=True)
+    conf = folder / "nginx.conf"
+    conf.write_text(
+        f"""
+daemon off;
+worker_processes 1;
+pid {folder / "nginx.pid"};
+error_log {folder / "error.log"} warn;
+events {{ worker_connections 256; }}
+http {{
+    access_log {folder / "access.log"};
+    client_body_temp_path {temp["client_body"]};
+    proxy_temp_path {temp["proxy"]};
+    fastcgi_temp_path {temp["fastcgi"]};
+    uwsgi_temp_path {temp["uwsgi"]};
+    scgi_temp_path {temp["scgi"]};
+    ssl_certificate {cert};
+    ssl_certificate_key {key};
+    ssl_protocols TLSv1.2 TLSv1.3;
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+    proxy_set_header Host $http_host;
+    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    proxy_set_header X-Forwarded-Proto $scheme;
+    proxy_set_header X-Forwarded-Host $host;
+    proxy_set_header X-Forwarded-Port $server_port;
+    server {{
+        listen 127.0.0.1:{port} ssl default_server;
+        return 421;
+    }}
+{servers}
+}}
+"""
+    )
+    return conf
+
+
+# --------------------------------------------------------------------------- deployments
+
+
+@dataclass
+class Shape:
+    name: str
+    app_url: str
+    api_url: str
+    cross_site: bool
+    resolve_hosts: tuple[str, ...]
+    api_port: int
+    next_port: int
+    api_env: dict[str, str]
+    gunicorn: bool
+    ca: Path | None = None
+
+
+@dataclass
+class Deployment:
+    tmp: Path
+    procs: Processes
+    shapes: dict[str, Shape]
+    ca: Path
+    built: bool = False
+    started: set[str] = field(default_factory=set)
+    results: dict[tuple[str, str], dict[str, dict[str, object]]] = field(default_factory=dict)
+
+
+def base_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in SERVER_VARS}
+    env["FLASK_SKIP_DOTENV"] = "1"
+    env["NEXT_TELEMETRY_DISABLED"] = "1"
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def plan(tmp: Path, https_port: int, ca: Path) -> dict[str, Shape]:
+    def api_env(name: str, **extra: str) -> dict[str, str]:
+        folder = tmp / name
+        folder.mkdir(parents=True, exist_ok=True)
+        return {
+            "DATABASE_URL": f"sqlite:///{folder / 'auth.sqlite3'}",
+            "INSTANCE_PATH": str(folder / "instance"),
+            "JWT_SECRET": secrets.token_hex(32),
+            "ACCESS_TOKEN_TTL": str(ACCESS_TTL),
+            "RATELIMIT_ENABLED": "false",
+            # Cheap password hashing: the tests time browsers, not argon2.
+            "ARGON2_TIME_COST": "1",
+            "ARGON2_MEMORY_KIB": "1024",
+            "ARGON2_PARALLELISM": "1",
+            **extra,
+        }
+
+    shapes: dict[str, Shape] = {}
+    for name, extra in (("dev", {}), (INSECURE_SHAPE, {"UNSAFE_TEST_COOKIE_SAMESITE_NONE_INSECURE": "true"})):
+        api_port, next_port = free_port(), free_port()
+        shapes[name] = Shape(
+            name=name,
+            app_url=f"http://localhost:{next_port}",
+            api_url=f"http://localhost:{api_port}",
+            cross_site=False,
+            resolve_hosts=(),
+            api_port=api_port,
+            next_port=next_port,
+            api_env=api_env(name, ENVIRONMENT="DEV", FRONTEND_URL=f"http://localhost:{next_port}", **extra),
+            gunicorn=False,
+        )
+    app_host, api_host = PROD_HOSTS
+    shapes["prod"] = Shape(
+        name="prod",
+        app_url=f"https://{app_host}:{https_port}",
+        api_url=f"https://{api_host}:{https_port}",
+        cross_site=False,
+        resolve_hosts=PROD_HOSTS,
+        api_port=free_port(),
+        next_port=free_port(),
+        api_env=api_env(
+            "prod",
+            ENVIRONMENT="PROD",
+            FRONTEND_URL=f"https://{app_host}:{https_port}",
+            COOKIE_DOMAIN="example.test",
+            TRUSTED_PROXY_COUNT="1",
+        ),
+        gunicorn=True,
+        ca=ca,
+    )
+    app_host, api_host = CROSS_HOSTS
+    shapes["cross-site"] = Shape(
+        name="cross-site",
+        app_url=f"https://{app_host}:{https_port}",
+        api_url=f"https://{api_host}:{https_port}",
+        cross_site=True,
+        resolve_hosts=CROSS_HOSTS,
+        api_port=free_port(),
+        next_port=free_port(),
+        api_env=api_env(
+            "cross-site",
+            ENVIRONMENT="PROD",
+            FRONTEND_URL=f"https://{app_host}:{https_port}",
+            COOKIE_PARTITIONED="true",
+            TRUSTED_PROXY_COUNT="1",
+        ),
+        gunicorn=True,
+        ca=ca,
+    )
+    return shapes
+
+
+def flask_cli(shape: Shape, *args: str, stdin: str | None = None) -> None:
+    env = {**base_env(), **shape.api_env}
+    result = subprocess.run(
+        [str(BIN / "flask"), "--app", "app", *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"flask {' '.join(args)} failed ({result.returncode}):\n{result.stdout}{result.stderr}")
+
+
+def build_next(dep: Deployment) -> None:
+    if dep.built:
+        return
+    if os.environ.get("E2E_SKIP_NEXT_BUILD") == "1" and (NEXT_APP / ".next" / "BUILD_ID").exists():
+        dep.built = True
+        return
+    log = dep.procs.logs / "next-build.log"
+    with log.open("wb") as handle:
+        result = subprocess.run(
+            [str(NEXT_APP / "node_modules" / ".bin" / "next"), "build"],
+            cwd=NEXT_APP,
+            env=base_env(),
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            timeout=600,
+        )
+    if result.returncode != 0:
+        raise RuntimeError(f"next build failed ({result.returncode}):\n{tail(log, 60)}")
+    dep.built = True
+
+
+def start_shape(dep: Deployment, name: str) -> Shape:
+    shape = dep.shapes[name]
+    if name in dep.started:
+        return shape
+    build_next(dep)
+    flask_cli(shape, "db", "upgrade")
+    flask_cli(shape, "users", "create", USERNAME, "--password-stdin", stdin=f"{PASSWORD}\n")
+    env = {**base_env(), **shape.api_env}
+    if shape.gunicorn:
+        argv = [str(BIN / "gunicorn"), "-w", "2", "--threads", "4", "-b", f"127.0.0.1:{shape.api_port}", "app:app"]
+    else:
+        argv = [str(BIN / "flask"), "--app", "app", "run", "--host", "127.0.0.1", "--port", str(shape.api_port)]
+    api = dep.procs.start(f"{name}-api", argv, env=env, cwd=ROOT)
+    next_env = {
+        **base_env(),
+        # Read at request time by the app (examples/nextjs/lib/config.ts).
+        "NEXT_PUBLIC_API_URL": shape.api_url,
+        "API_INTERNAL_URL": f"http://127.0.0.1:{shape.api_port}",
+        "NEXT_PUBLIC_AUTH_MODE": "cross-site" if shape.cross_site else "same-site",
+    }
+    app = dep.procs.start(
+        f"{name}-next",
+        [str(NEXT_APP / "node_modules" / ".bin" / "next"), "start", "-H", "127.0.0.1", "-p", str(shape.next_port)],
+        env=next_env,
+        cwd=NEXT_APP,
+    )
+    wait_until(lambda: http_ok(f"http://127.0.0.1:{shape.api_port}/healthz"), f"{name} API /healthz", api)
+    wait_until(lambda: http_ok(f"http://127.0.0.1:{shape.next_port}/"), f"{name} Next.js app", app)
+    dep.started.add(name)
+    return shape
+
+
+def run_browser(dep: Deployment, browser: str, shape_name: str, scenarios: tuple[str, ...]) -> None:
+    key = (browser, shape_name)
+    if key in dep.results:
+        return
+    shape = start_shape(dep, shape_name)
+    config = {
+        "browser": browser,
+        "shape": shape_name,
+        "appUrl": shape.app_url,
+        "apiUrl": shape.api_url,
+        "username": USERNAME,
+        "password": PASSWORD,
+        "accessTtlSeconds": ACCESS_TTL,
+        "crossSite": shape.cross_site,
+        "resolveHosts": list(shape.resolve_hosts),
+        "caCertPath": str(shape.ca) if shape.ca else None,
+        "workDir": str(dep.tmp / "browsers"),
+        "timeoutMs": 8000 if shape_name == INSECURE_SHAPE else 15000,
+        "scenarios": list(scenarios),
+    }
+    config_path = dep.tmp / f"run-{browser}-{shape_name}.json"
+    config_path.write_text(json.dumps(config))
+    log = dep.procs.logs / f"harness-{browser}-{shape_name}.log"
+    with log.open("w") as stderr:
+        result = subprocess.run(
+            ["node", str(HARNESS / "run.mjs"), str(config_path)],
+            cwd=HARNESS,
+            env=base_env(),
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            timeout=120 + 40 * len(scenarios),
+        )
+    outcomes: dict[str, dict[str, object]] = {}
+    for line in result.stdout.splitlines():
+        with contextlib.suppress(ValueError):
+            record = json.loads(line)
+            outcomes[str(record["scenario"])] = record
+    if result.returncode != 0:
+        for scenario in scenarios:
+            outcomes.setdefault(
+                scenario,
+                {"ok": False, "detail": f"the harness exited with {result.returncode}:\n{tail(log)}"},
+            )
+    dep.results[key] = outcomes
+
+
+@pytest.fixture(scope="module")
+def deployment() -> Iterator[Deployment]:
+    problems = prerequisites()
+    if problems:
+        missing("; ".join(problems))
+    tmp = Path(tempfile.mkdtemp(prefix="flask-auth-e2e-"))
+    tmp.chmod(0o755)  # nginx workers may run as another user
+    logs = tmp / "logs"
+    logs.mkdir()
+    procs = Processes(logs)
+    try:
+        https_port = free_port()
+        ca, cert, key = make_certificates(tmp / "tls", PROD_HOSTS + CROSS_HOSTS)
+        shapes = plan(tmp, https_port, ca)
+        upstreams = {
+            PROD_HOSTS[0]: shapes["prod"].next_port,
+            PROD_HOSTS[1]: shapes["prod"].api_port,
+            CROSS_HOSTS[0]: shapes["cross-site"].next_port,
+            CROSS_HOSTS[1]: shapes["cross-site"].api_port,
+        }
+        nginx_dir = tmp / "nginx"
+        nginx_dir.mkdir()
+        conf = nginx_config(nginx_dir, https_port, cert, key, upstreams)
+        nginx = procs.start(
+            "nginx",
+            [nginx_binary(), "-p", str(nginx_dir), "-c", str(conf), "-e", "stderr"],
+            env=base_env(),
+            cwd=nginx_dir,
+        )
+        wait_until(lambda: https_status(https_port, PROD_HOSTS[1], "/", ca) > 0, "nginx on TLS", nginx, 20)
+        yield Deployment(tmp=tmp, procs=procs, shapes=shapes, ca=ca)
+    finally:
+        procs.stop_all()
+        if os.environ.get("E2E_KEEP_TMP") == "1":
+            sys.__stderr__.write(f"\nE2E: kept {tmp}\n")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def report(capsys: pytest.CaptureFixture[str], line: str) -> None:
+    with capsys.disabled():
+        sys.stdout.write(f"\n{line}\n")
+        sys.stdout.flush()
+
+
+def server_logs(dep: Deployment, shape: str) -> str:
+    parts = [f"--- {proc.name} ---\n{tail(proc.log, 15)}" for proc in dep.procs.procs if proc.name.startswith(shape)]
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize(
+    ("shape", "browser", "scenario"),
+    [(shape, browser, scenario) for shape in SHAPES for browser in BROWSERS for scenario in SCENARIOS],
+    ids=lambda value: str(value),
+)
+def test_browser_scenario(
+    deployment: Deployment, capsys: pytest.CaptureFixture[str], shape: str, browser: str, scenario: str
+) -> None:
+    run_browser(deployment, browser, shape, SCENARIOS)
+    outcome = deployment.results[(browser, shape)].get(scenario, {"ok": False, "detail": "no result was reported"})
+    passed = outcome.get("ok") is True
+    report(capsys, f"E2E {browser} {shape} {scenario} {'PASS' if passed else 'FAIL'}  {outcome.get('detail', '')}")
+    assert passed, f"{browser} {shape} {scenario}: {outcome.get('detail')}\n{server_logs(deployment, shape)}"
+
+
+@pytest.mark.parametrize("browser", BROWSERS)
+def test_samesite_none_without_secure_is_caught(
+    deployment: Deployment, capsys: pytest.CaptureFixture[str], browser: str
+) -> None:
+    """The tutorial's bug: over http in development the API sends SameSite=None without Secure.
+
+    The server is started with UNSAFE_TEST_COOKIE_SAMESITE_NONE_INSECURE=true
+    (honoured only in DEV). The login scenario that passes everywhere else must
+    fail: the API answers 200 and sets the cookies, and the browser drops them.
+    """
+    scenario = "login-lands-on-dashboard"
+    run_browser(deployment, browser, INSECURE_SHAPE, (scenario,))
+    outcome = deployment.results[(browser, INSECURE_SHAPE)].get(scenario, {"ok": None, "detail": "no result"})
+    detail = str(outcome.get("detail", ""))
+    caught = outcome.get("ok") is False and "login replies: 200" in detail and "SameSite=None" in detail
+    verdict = "FAIL (expected: the browser dropped the cookies)" if caught else "UNEXPECTED"
+    report(capsys, f"E2E {browser} {INSECURE_SHAPE} {scenario} {verdict}  {detail}")
+    assert caught, (
+        f"{browser} with SameSite=None without Secure should not end up logged in, "
+        f"after a 200 reply that sets SameSite=None cookies; got: {outcome}"
+    )
