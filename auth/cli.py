@@ -9,6 +9,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from auth.accounts import create_user, find_user, set_password
 from auth.errors import AuthError
@@ -16,8 +17,22 @@ from auth.policy import check_password, check_username
 from auth.state import auth_state
 from models import User, db
 
-users = AppGroup("users", help="Create, list and manage users.")
-sessions = AppGroup("sessions", help="Maintain the session table.")
+
+class _DatabaseGroup(AppGroup):
+    """Turns "no such table" into a sentence that says what to run."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (OperationalError, ProgrammingError) as error:
+            db.session.rollback()
+            raise click.ClickException(
+                f"The database is not ready ({error.orig.__class__.__name__}); run 'flask db upgrade' first."
+            ) from None
+
+
+users = _DatabaseGroup("users", help="Create, list and manage users.")
+sessions = _DatabaseGroup("sessions", help="Maintain the session table.")
 
 
 def _read_password(name: str, from_stdin: bool) -> str:

@@ -10,7 +10,6 @@ holds, even the right password gets 429: the check runs before the password.
 from __future__ import annotations
 
 import hashlib
-import math
 import time
 from collections.abc import Callable
 
@@ -97,4 +96,4 @@ def _retry_after() -> int:
     current = limiter.current_limit
     if current is None:
         return 60
-    return max(1, math.ceil(current.reset_at - time.time()))
+    return max(1, int(current.reset_at - time.time()))

@@ -61,6 +61,10 @@ class RevocationView:
             if current is None or min_version > current[0]:
                 self._min_version[session_id] = (min_version, now)
 
+    def resync(self) -> None:
+        """Poll the table at the next check, whatever the interval."""
+        self._synced_at = float("-inf")
+
     def _sync(self, now: float) -> None:
         with self._lock:
             if now - self._synced_at < self._poll:
@@ -105,19 +109,31 @@ class RedisFanout:
             log.warning("could not publish a revocation to Redis; other processes will poll it")
 
     def ensure_listening(self) -> None:
+        """Subscribe before returning, so no revocation published after this is missed."""
         if self._pid == os.getpid():
             return
         self._pid = os.getpid()
-        threading.Thread(target=self._listen, name="revocation-listener", daemon=True).start()
+        try:
+            pubsub = self._subscribe()
+        except Exception:  # noqa: BLE001 - the listener thread keeps trying
+            pubsub = None
+        threading.Thread(target=self._listen, args=(pubsub,), name="revocation-listener", daemon=True).start()
 
-    def _listen(self) -> None:
+    def _subscribe(self):
+        pubsub = self._listener.pubsub(ignore_subscribe_messages=True)
+        pubsub.subscribe(CHANNEL)
+        return pubsub
+
+    def _listen(self, pubsub) -> None:
         while True:
             try:
-                pubsub = self._listener.pubsub(ignore_subscribe_messages=True)
-                pubsub.subscribe(CHANNEL)
+                if pubsub is None:
+                    pubsub = self._subscribe()
+                    self._view.resync()  # whatever was published while away
                 for message in pubsub.listen():
                     entries = [(str(sid), int(version)) for sid, version in json.loads(message["data"])]
                     self._view.merge(entries, time.time())
             except Exception:  # noqa: BLE001 - reconnect; polling covers the gap
                 log.warning("Redis revocation listener lost its connection; retrying")
+                pubsub = None
                 time.sleep(1)

@@ -115,7 +115,7 @@ class Settings:
             ratelimit_enabled=reader.boolean("RATELIMIT_ENABLED", True),
             hash_concurrency=reader.integer("HASH_CONCURRENCY", 2, minimum=1),
             hash_queue=reader.integer("HASH_QUEUE", 32, minimum=0),
-            revocation_poll_seconds=reader.number("REVOCATION_POLL_SECONDS", 0.5, minimum=0.05, maximum=1.0),
+            revocation_poll_seconds=_poll_seconds(reader, bool(env.get("REDIS_URL"))),
             jwt_algorithm=reader.choice("JWT_ALGORITHM", ("HS256", "EdDSA", "ES256"), "HS256"),
             jwt_private_key_file=_private_key_file(env, instance_path),
             argon2_time_cost=reader.integer("ARGON2_TIME_COST", 3, minimum=1),
@@ -179,6 +179,16 @@ class _Reader:
         if not minimum <= number <= maximum:
             raise ConfigError(f"{name} must be between {minimum} and {maximum}, not {number}")
         return number
+
+
+def _poll_seconds(reader: _Reader, has_redis: bool) -> float:
+    """Without Redis the poll is what makes revocation reach every process within a second."""
+    seconds = reader.number("REVOCATION_POLL_SECONDS", 0.5, minimum=0.05, maximum=60.0)
+    if seconds > 1.0 and not has_redis:
+        raise ConfigError(
+            "REVOCATION_POLL_SECONDS above 1 needs REDIS_URL: revocation must reach every process within 1 s"
+        )
+    return seconds
 
 
 def _jwt_secret(value: str | None, dev: bool, instance_path: str) -> bytes:

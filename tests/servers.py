@@ -144,7 +144,7 @@ class LiveServers:
     def stop_all(self) -> None:
         for process in self.processes:
             if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
+                os.killpg(process.pid, signal.SIGINT)  # gunicorn: quick shutdown
         for process in self.processes:
             try:
                 process.wait(timeout=10)
