@@ -13,7 +13,12 @@ negative mode sends none.
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,7 +42,7 @@ from tests.servers import LiveServers
 pytestmark = pytest.mark.live
 
 PASSWORD = "correct horse battery staple"
-MAX_EXAMPLES = 12
+MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "12"))
 DOC: dict[str, Any] = json.loads(DOCUMENT.read_text(encoding="utf-8"))
 CHECKS = [
     not_a_server_error,
@@ -48,6 +53,9 @@ CHECKS = [
 ]
 NEGATIVE_CHECKS = [*CHECKS, negative_data_rejection]
 HTML_OPERATIONS = {("GET", "/auth/login")}
+# Invalid data must be refused with one of these; 413 is the right refusal of an oversized field.
+REJECTIONS = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429"]
+CONFIG = {"checks": {"negative_data_rejection": {"expected-statuses": REJECTIONS}}}
 # Replies in a format of their own (no ``success``): the key that format requires.
 STANDARD_FORMATS = {"/.well-known/jwks.json": "keys", "/openapi.json": "openapi"}
 OPERATIONS = [
@@ -91,7 +99,7 @@ def live_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def api_schema(live_url: str) -> Any:
-    schema = schemathesis.openapi.from_dict(DOC)
+    schema = schemathesis.openapi.from_dict(DOC, config=schemathesis.Config.from_dict(CONFIG))
     schema.config.update(base_url=live_url)
     return schema
 
@@ -166,3 +174,50 @@ def test_a_schema_violation_is_reported(api_schema: Any, live_url: str) -> None:
     case = schema["/healthz"]["GET"].Case()
     with pytest.raises(FailureGroup, match="uptime"):
         case.call_and_validate(base_url=live_url, checks=CHECKS)
+
+
+def test_cli_coverage_phase_with_every_check(live_url: str, tmp_path: Path) -> None:
+    """The ``schemathesis run`` CLI's coverage phase: boundary values and wrong types for every field,
+    under every check except positive_data_acceptance (a random valid-looking password is rightly 401)
+    and ignored_auth (it pairs a garbage access_token cookie with our fixed, valid Bearer header and
+    expects 401; the Bearer wins, as documented). Missing credentials are covered by invalid-data above.
+    Signed in with a Bearer token; logout and logout-all are left to the test above so it stays valid.
+    """
+    token = bearer(live_url, requests.Session())["Authorization"]
+    config = tmp_path / "schemathesis.toml"
+    config.write_text(f"[checks.negative_data_rejection]\nexpected-statuses = {json.dumps(REJECTIONS)}\n")
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "schemathesis"),
+            "--config-file",
+            str(config),
+            "run",
+            f"{live_url}/openapi.json",
+            "--phases",
+            "examples,coverage",
+            "--checks",
+            "all",
+            "--exclude-checks",
+            "positive_data_acceptance,ignored_auth",
+            "--exclude-path",
+            "/auth/logout",
+            "--exclude-path",
+            "/auth/logout-all",
+            "--header",
+            f"Authorization: {token}",
+            "--seed",
+            "1",
+            "--workers",
+            "1",
+            "--report-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "SCHEMATHESIS_HOOKS": "", "NO_COLOR": "1"},
+    )
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    counts = re.search(r"(\d+) generated, (\d+) passed", result.stdout)
+    assert counts and counts[1] == counts[2] and int(counts[1]) > 0, result.stdout[-3000:]
