@@ -37,11 +37,12 @@ from schemathesis.checks import (
 from schemathesis.specs.openapi.checks import negative_data_rejection
 
 from auth.openapi_view import DOCUMENT
+from tests.conftest import PASSWORD
 from tests.servers import LiveServers
 
 pytestmark = pytest.mark.live
 
-PASSWORD = "correct horse battery staple"
+
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "12"))
 DOC: dict[str, Any] = json.loads(DOCUMENT.read_text(encoding="utf-8"))
 CHECKS = [
