@@ -20,6 +20,7 @@ from flask_limiter.errors import RateLimitExceeded
 from auth.audit import audit
 from auth.cookies import read_access
 from auth.errors import error_reply
+from auth.payload import json_body
 from auth.settings import Limits
 from models.user import username_key
 
@@ -35,9 +36,12 @@ def _failed(response: Response) -> bool:
 
 
 def _username() -> str:
-    data = request.get_json(silent=True) if request.is_json else request.form
-    name = data.get("username") if hasattr(data, "get") else None
-    return username_key(name)[:64] if isinstance(name, str) else "-"
+    """A digest of the normalised username: any text, bounded, safe in a Redis key."""
+    data = json_body() if request.is_json else request.form
+    name = data.get("username") if isinstance(data, dict) or hasattr(data, "getlist") else None
+    if not isinstance(name, str):
+        return "-"
+    return hashlib.sha256(username_key(name).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def _ip() -> str:

@@ -263,11 +263,6 @@ def test_malformed_body_regressions(caller: Caller, path: str, body: bytes) -> N
     assert response.status_code == 400
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="auth/limits.py _username() calls request.get_json(silent=True), which lets RecursionError through "
-    "(use auth.payload.json_body()); remove this mark once fixed",
-)
 def test_deep_nesting_with_rate_limits_on_is_400(make_app: Callable[..., Flask]) -> None:
     client = make_app(RATELIMIT_ENABLED="true").test_client()
     response = client.post("/auth/login", data=DEEP, content_type="application/json")
@@ -287,11 +282,6 @@ def test_the_well_formed_check_can_fail(app: Flask) -> None:
 
 
 @pytest.mark.redis
-@pytest.mark.xfail(
-    strict=True,
-    reason="auth/limits.py _username() puts the raw username (a lone surrogate here) into the Redis key, and the "
-    "Redis client cannot encode it: 500; remove this mark once fixed",
-)
 def test_lone_surrogate_username_with_redis_limits_is_400(make_app: Callable[..., Flask], redis_url: str) -> None:
     client = make_app(RATELIMIT_ENABLED="true", REDIS_URL=redis_url).test_client()
     response = client.post(
