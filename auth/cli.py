@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from auth.accounts import create_user, find_user, set_password
+from auth.doctor import doctor_group
 from auth.errors import AuthError
 from auth.policy import check_password, check_username
 from auth.state import auth_state
@@ -124,3 +125,4 @@ def prune() -> None:
 def init_cli(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(sessions)
+    app.cli.add_command(doctor_group)
