@@ -29,6 +29,11 @@ PRUNE_EVERY_SECONDS = 3600
 class RefreshReuse(Unauthorized):
     message = "This refresh token was already used; the session has been ended."
 
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session_id = session.id
+        self.user_id = session.user_id
+
 
 class SessionEnded(Unauthorized):
     message = "The session has ended; sign in again."
@@ -98,7 +103,7 @@ class SessionStore:
                 return Issued(session, successor)
             raise Unauthorized("This refresh token was just replaced; use the newer one.")
         self.revoke([session.id], now=now)
-        raise RefreshReuse()
+        raise RefreshReuse(session)
 
     def session_id_for(self, refresh_token: str) -> str | None:
         row = db.session.get(RefreshToken, token_hash(refresh_token))

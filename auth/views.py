@@ -35,8 +35,8 @@ def _rotate(token: str | None) -> Issued:
     state = auth_state()
     try:
         issued = state.sessions.rotate(token, now=time.time())
-    except RefreshReuse:
-        audit("refresh_reuse_detected")
+    except RefreshReuse as reuse:
+        audit("refresh_reuse_detected", user_id=reuse.user_id, session_id=reuse.session_id)
         raise
     audit("refresh", user_id=issued.session.user_id, session_id=issued.session.id)
     return issued

@@ -55,6 +55,8 @@ def test_security_events_are_one_json_line_each_without_secrets(make_app, caplog
         "logout",
     ):
         assert kind in kinds, kinds
+    reuse = next(e for e in seen if e["event"] == "refresh_reuse_detected")
+    assert reuse["user_id"] == "1" and reuse["session_id"]
     login = next(e for e in seen if e["event"] == "login")
     assert login["user_id"] == "1" and login["session_id"] and login["ip"] == "127.0.0.1"
     assert login["user_agent"] == "AuditTest/1.0"
