@@ -87,8 +87,10 @@ def post_fork(_server: Any, worker: Any) -> None:
     """
     if not preload_app:
         return
-    from models import db
-
     application = worker.app.wsgi()
+    database = application.extensions.get("sqlalchemy")
+    if database is None:  # an app without a database, such as the bench's floor
+        return
     with application.app_context():
-        db.engine.dispose(close=False)
+        for engine in database.engines.values():
+            engine.dispose(close=False)

@@ -1,0 +1,359 @@
+"""Benchmark the server against its floors, all in one run on one machine; print one table.
+
+    .venv/bin/python bench/run.py [--seconds 8]
+
+It starts everything it measures and stops it by PID: the server and the
+floor app (``bench/floor_app.py``) under the repository's ``gunicorn.conf.py``
+on free 127.0.0.1 ports, over a fresh SQLite database in a temporary
+directory, with production settings (``ENVIRONMENT=PROD``, default argon2
+parameters) and ``RATELIMIT_ENABLED=false``. Load comes from wrk (closed
+loop, keep-alive connections). Environment variables the gunicorn config
+reads (``WEB_CONCURRENCY``, ``GUNICORN_THREADS``) and the server's own
+(``HASH_CONCURRENCY``, ``ARGON2_*``) pass through, to compare settings.
+
+Measured, in this order:
+
+1. the floor, then the probe (``GET /auth/is-authenticated`` with a valid
+   access-token cookie): requests/s, p50, p99;
+2. the argon2 bound: argon2-cffi verifying alone, in this process, with the
+   server's parameters and as many threads as the server admits hashes at
+   once (workers x ``HASH_CONCURRENCY``);
+3. logins/s with that many wrk connections;
+4. the probe again while a login flood runs;
+5. peak RSS (``VmHWM``) of each worker, the largest reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import runpy
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+from argon2 import PasswordHasher
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from auth.settings import Settings  # noqa: E402
+
+BIN = Path(sys.executable).parent
+LUA = Path(__file__).resolve().parent / "wrk.lua"
+USER = "loadtest"
+PASSWORD = "mauve otter quartz lantern 917"
+PROBE_CONNECTIONS = 16
+
+
+@dataclass(frozen=True)
+class Load:
+    """One wrk run: throughput and latency (closed loop, so latency is per connection)."""
+
+    rate: float
+    p50_ms: float
+    p99_ms: float
+    failures: int
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Gunicorn:
+    """A gunicorn master under the repo's config, in its own process group."""
+
+    def __init__(self, target: str, env: dict[str, str], log: Path) -> None:
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        with log.open("w") as handle:
+            self.process = subprocess.Popen(
+                [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), target],
+                cwd=ROOT,
+                env={**env, "BIND": f"127.0.0.1:{port}"},
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.log = log
+
+    def wait_ready(self, path: str) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited:\n{self.log.read_text()}")
+            try:
+                requests.get(self.url + path, timeout=5)
+                return
+            except requests.RequestException:
+                time.sleep(0.1)
+        raise RuntimeError(f"gunicorn did not answer:\n{self.log.read_text()}")
+
+    def workers(self) -> list[int]:
+        children = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text()
+                except OSError:
+                    continue
+                if int(stat.rsplit(")", 1)[1].split()[1]) == self.process.pid:
+                    children.append(int(entry.name))
+        return children
+
+    def peak_rss_mib(self) -> float:
+        peaks = []
+        for pid in self.workers():
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peaks.append(int(line.split()[1]) / 1024)
+        return max(peaks)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+def wrk(url: str, seconds: int, connections: int, *, cookie: str | None = None, login: bool = False) -> Load:
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "-s", str(LUA)]
+    if cookie:
+        command += ["-H", f"Cookie: access_token={cookie}"]
+    command.append(url)
+    if login:
+        command += ["--", "login", json.dumps({"username": USER, "password": PASSWORD})]
+    output = subprocess.run(command, capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
+    result = json.loads(output.strip().splitlines()[-1])
+    return Load(
+        rate=result["requests"] / (result["duration_us"] / 1e6),
+        p50_ms=result["p50_us"] / 1000,
+        p99_ms=result["p99_us"] / 1000,
+        failures=result["non_2xx"] + result["socket_errors"],
+    )
+
+
+def _verify_for(settings: Settings, threads: int, start_at: float, stop_at: float, results: mp.Queue) -> None:
+    hasher = PasswordHasher(
+        time_cost=settings.argon2_time_cost,
+        memory_cost=settings.argon2_memory_kib,
+        parallelism=settings.argon2_parallelism,
+    )
+    stored = hasher.hash(PASSWORD)
+    counts = [0] * threads
+
+    def verify(index: int) -> None:
+        time.sleep(max(0.0, start_at - time.time()))
+        while True:
+            hasher.verify(stored, PASSWORD)
+            if time.time() > stop_at:
+                return
+            counts[index] += 1
+
+    pool = [threading.Thread(target=verify, args=(index,)) for index in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    results.put(sum(counts))
+
+
+def argon2_bound(settings: Settings, processes: int, threads: int, seconds: int) -> float:
+    """Verifications/s of argon2-cffi alone, laid out like the server: processes x threads.
+
+    The layout matters: each verification maps and frees its memory
+    (``ARGON2_MEMORY_KIB``), and threads of one process contend on that
+    process's address space, so 4 threads in 1 process are slower than 2 x 2.
+    As with wrk, only verifications finished inside the window count.
+    """
+    results: mp.Queue = mp.Queue()
+    start_at = time.time() + 1.0
+    stop_at = start_at + seconds
+    workers = [
+        mp.Process(target=_verify_for, args=(settings, threads, start_at, stop_at, results)) for _ in range(processes)
+    ]
+    for worker in workers:
+        worker.start()
+    total = sum(results.get(timeout=seconds + 60) for _ in workers)
+    for worker in workers:
+        worker.join()
+    return total / seconds
+
+
+def prepare(env: dict[str, str]) -> None:
+    flask = [str(BIN / "flask"), "--app", "app"]
+    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [*flask, "users", "create", USER, "--password-stdin"],
+        cwd=ROOT,
+        env=env,
+        input=PASSWORD + "\n",
+        text=True,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+
+
+def verdict(ok: bool) -> str:
+    return "yes" if ok else "NO"
+
+
+def median(loads: list[Load]) -> Load:
+    """Per measure, the median over the rounds: one round disturbed by a neighbour does not decide."""
+    return Load(
+        rate=statistics.median(load.rate for load in loads),
+        p50_ms=statistics.median(load.p50_ms for load in loads),
+        p99_ms=statistics.median(load.p99_ms for load in loads),
+        failures=sum(load.failures for load in loads),
+    )
+
+
+def measure(seconds: int, rounds: int) -> tuple[list[tuple[str, ...]], str]:
+    """Run every measurement, alternating each figure with its reference round by round.
+
+    Alternating spreads any background load over both sides of a ratio.
+    """
+    with tempfile.TemporaryDirectory(prefix="auth-bench-") as tmp:
+        env = {
+            **os.environ,
+            "ENVIRONMENT": "PROD",
+            "JWT_SECRET": secrets.token_urlsafe(48),
+            "FRONTEND_URL": "https://app.example.com",
+            "DATABASE_URL": f"sqlite:///{Path(tmp) / 'bench.sqlite3'}",
+            "INSTANCE_PATH": str(Path(tmp) / "instance"),
+            "RATELIMIT_ENABLED": "false",
+            "REDIS_URL": "",
+        }
+        settings = Settings.from_env(env, env["INSTANCE_PATH"])
+        gunicorn = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+        workers, threads = gunicorn["workers"], gunicorn["threads"]
+        hash_slots = workers * settings.hash_concurrency
+        prepare(env)
+        server = Gunicorn("app:app", env, Path(tmp) / "server.log")
+        floor = Gunicorn("bench.floor_app:app", env, Path(tmp) / "floor.log")
+        try:
+            server.wait_ready("/healthz")
+            floor.wait_ready("/auth/is-authenticated")
+            reply = requests.post(server.url + "/auth/login", json={"username": USER, "password": PASSWORD}, timeout=30)
+            reply.raise_for_status()
+            token = reply.cookies["access_token"]
+            probe = server.url + "/auth/is-authenticated"
+            floor_probe = floor.url + "/auth/is-authenticated"
+            login = server.url + "/auth/login"
+
+            floor_loads, probe_loads = [], []
+            for _ in range(rounds):
+                floor_loads.append(wrk(floor_probe, seconds, PROBE_CONNECTIONS, cookie=token))
+                probe_loads.append(wrk(probe, seconds, PROBE_CONNECTIONS, cookie=token))
+            floor_rss = floor.peak_rss_mib()
+            floor.stop()
+
+            bounds, login_loads = [], []
+            for _ in range(rounds):
+                bounds.append(argon2_bound(settings, workers, settings.hash_concurrency, seconds))
+                login_loads.append(wrk(login, seconds, hash_slots, login=True))
+
+            idle_loads, flooded_loads, flood_loads = [], [], []
+            for _ in range(rounds):
+                idle_loads.append(wrk(probe, seconds, PROBE_CONNECTIONS, cookie=token))
+                flood = threading.Thread(
+                    target=lambda: flood_loads.append(wrk(login, seconds + 2, hash_slots, login=True))
+                )
+                flood.start()
+                time.sleep(1)
+                flooded_loads.append(wrk(probe, seconds, PROBE_CONNECTIONS, cookie=token))
+                flood.join()
+            server_rss = server.peak_rss_mib()
+        finally:
+            server.stop()
+            floor.stop()
+
+    floor_load, idle = median(floor_loads), median(probe_loads)
+    logins, bound = median(login_loads), statistics.median(bounds)
+    quiet, flooded = median(idle_loads), median(flooded_loads)
+    failures = sum(load.failures for load in (floor_load, idle, logins, quiet, flooded, *flood_loads))
+    rows = [
+        (
+            "probe requests/s (floor: bare Flask + PyJWT decode)",
+            f"{idle.rate:,.0f}",
+            f"{floor_load.rate:,.0f}",
+            f"{idle.rate / floor_load.rate:.2f}",
+            ">= 0.85",
+            verdict(idle.rate >= 0.85 * floor_load.rate),
+        ),
+        ("probe p50 ms (floor p50)", f"{idle.p50_ms:.2f}", f"{floor_load.p50_ms:.2f}", "", "", ""),
+        ("probe p99 ms (floor p99)", f"{idle.p99_ms:.2f}", f"{floor_load.p99_ms:.2f}", "", "", ""),
+        (
+            "issue 3: probe cost with revocation check / plain JWT verify",
+            f"{1000 / idle.rate:.3f} ms",
+            f"{1000 / floor_load.rate:.3f} ms",
+            f"{floor_load.rate / idle.rate:.2f}x",
+            "<= 1.2x",
+            verdict(floor_load.rate / idle.rate <= 1.2),
+        ),
+        (
+            f"logins/s, {hash_slots} connections (argon2-cffi alone, {workers} x {settings.hash_concurrency} threads)",
+            f"{logins.rate:.2f}",
+            f"{bound:.2f}",
+            f"{logins.rate / bound:.2f}",
+            ">= 0.9",
+            verdict(logins.rate >= 0.9 * bound),
+        ),
+        (
+            "probe p99 ms under a login flood (idle p99)",
+            f"{flooded.p99_ms:.2f}",
+            f"{quiet.p99_ms:.2f}",
+            f"{flooded.p99_ms / quiet.p99_ms:.1f}x",
+            "<= 5x",
+            verdict(flooded.p99_ms <= 5 * quiet.p99_ms),
+        ),
+        ("probe requests/s under the login flood (idle)", f"{flooded.rate:,.0f}", f"{quiet.rate:,.0f}", "", "", ""),
+        ("peak RSS per worker, MiB (floor app)", f"{server_rss:.0f}", f"{floor_rss:.0f}", "", "", ""),
+    ]
+    setup = (
+        f"{workers} workers x {threads} threads (gthread), wrk {PROBE_CONNECTIONS} connections for the probe, "
+        f"median of {rounds} alternated rounds of {seconds} s; argon2 t={settings.argon2_time_cost} "
+        f"m={settings.argon2_memory_kib} KiB p={settings.argon2_parallelism}"
+    )
+    if failures:
+        setup += f"\nWARNING: {failures} non-2xx replies or socket errors; the figures are suspect"
+    return rows, setup
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--seconds", type=int, default=4, help="length of each wrk run")
+    parser.add_argument("--rounds", type=int, default=3, help="alternated rounds per comparison")
+    options = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed (Debian: apt-get install wrk)")
+    load_before = os.getloadavg()[0]
+    rows, setup = measure(options.seconds, options.rounds)
+    header = ("measure", "server", "reference", "ratio", "target", "met")
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+    print(setup)
+    print(f"load average (1 min) before {load_before:.2f}, after {os.getloadavg()[0]:.2f}")
+    for row in [header, tuple("-" * width for width in widths), *rows]:
+        print("| " + " | ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)) + " |")
+
+
+if __name__ == "__main__":
+    main()
