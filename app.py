@@ -26,9 +26,9 @@ from auth.errors import register_error_handlers
 from auth.headers import init_headers
 from auth.keys import load_keys
 from auth.limits import init_limits
+from auth.openapi_view import bp as openapi_bp
 from auth.passwords import Passwords
 from auth.revocation import RevocationView
-from auth.openapi_view import bp as openapi_bp
 from auth.service_views import bp as service_bp
 from auth.sessions import SessionStore
 from auth.settings import ConfigError, Settings
@@ -136,6 +136,6 @@ def __getattr__(name: str) -> Flask:
         try:
             _app = create_app()
         except ConfigError as error:
-            sys.stderr.write(f"Configuration error: {error}\n")
+            sys.stderr.write(f"Configuration error: {error} (python -m auth.doctor explains the cookie settings)\n")
             raise SystemExit(CONFIG_ERROR_EXIT) from None
     return _app

@@ -73,16 +73,7 @@ def encode_access(
 
 def decode_access(token: str, keys: Keys, *, issuer: str, now: float) -> AccessClaims:
     """Verify signature, algorithm, issuer and expiry against ``now``."""
-    try:
-        claims = jwt.decode(
-            token,
-            keys.verifying_key,
-            algorithms=[keys.algorithm],
-            issuer=issuer,
-            options={"require": list(REQUIRED_CLAIMS), "verify_exp": False, "verify_iat": False},
-        )
-    except jwt.PyJWTError as error:
-        raise TokenError(str(error)) from None
+    claims = _verified(token, keys, issuer=issuer, required=REQUIRED_CLAIMS)
     if not _well_typed(claims):
         raise TokenError("malformed claims")
     if now >= claims["exp"]:
@@ -114,13 +105,21 @@ def _well_typed(claims: dict[str, Any]) -> bool:
 def session_of(token: str, keys: Keys, *, issuer: str) -> str | None:
     """The ``sid`` of a token we signed, even if expired (for logout); else None."""
     try:
-        claims = jwt.decode(
+        claims = _verified(token, keys, issuer=issuer, required=("sid",))
+    except TokenError:
+        return None
+    return claims["sid"] if isinstance(claims["sid"], str) else None
+
+
+def _verified(token: str, keys: Keys, *, issuer: str, required: tuple[str, ...]) -> dict[str, Any]:
+    """Signature, pinned algorithm and issuer checked; expiry is the caller's, against its ``now``."""
+    try:
+        return jwt.decode(
             token,
             keys.verifying_key,
             algorithms=[keys.algorithm],
             issuer=issuer,
-            options={"require": ["sid"], "verify_exp": False, "verify_iat": False},
+            options={"require": list(required), "verify_exp": False, "verify_iat": False},
         )
-    except jwt.PyJWTError:
-        return None
-    return claims["sid"] if isinstance(claims["sid"], str) else None
+    except jwt.PyJWTError as error:
+        raise TokenError(str(error)) from None

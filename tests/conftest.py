@@ -68,17 +68,20 @@ def runner(app: Flask):
     return app.test_cli_runner()
 
 
+def add_user(app: Flask, name: str = "alice", password: str = PASSWORD, roles: tuple[str, ...] = ()) -> int:
+    """Create a user through the CLI, as an operator would; returns the id."""
+    args = ["users", "create", name, "--password-stdin"]
+    for role in roles:
+        args += ["--role", role]
+    result = app.test_cli_runner().invoke(args=args, input=password + "\n")
+    assert result.exit_code == 0, result.output
+    return int(result.output.split("(id ")[1].rstrip(").\n"))
+
+
 @pytest.fixture
 def make_user(app: Flask) -> Callable[..., int]:
-    """Create a user through the CLI, as an operator would; returns the id."""
-
     def create(name: str = "alice", password: str = PASSWORD, roles: tuple[str, ...] = ()) -> int:
-        args = ["users", "create", name, "--password-stdin"]
-        for role in roles:
-            args += ["--role", role]
-        result = app.test_cli_runner().invoke(args=args, input=password + "\n")
-        assert result.exit_code == 0, result.output
-        return int(result.output.split("(id ")[1].rstrip(").\n"))
+        return add_user(app, name, password, roles)
 
     return create
 

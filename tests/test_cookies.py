@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, add_user
 from tests.helpers import set_cookies
 
 PROD = {"ENVIRONMENT": "PROD", "FRONTEND_URL": "https://app.example.com"}
@@ -12,8 +12,7 @@ PROD = {"ENVIRONMENT": "PROD", "FRONTEND_URL": "https://app.example.com"}
 
 def login_cookies(make_app, **env):
     app = make_app(**env)
-    result = app.test_cli_runner().invoke(args=["users", "create", "alice", "--password-stdin"], input=PASSWORD + "\n")
-    assert result.exit_code == 0
+    add_user(app)
     client = app.test_client()
     reply = client.post(
         "/auth/login",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, add_user
 
 FRONTEND = "https://app.example.com"
 PROD = {"ENVIRONMENT": "PROD", "FRONTEND_URL": FRONTEND}
@@ -35,7 +35,7 @@ FORGED = {
 def victim(make_app):
     """A PROD server and a browser signed in to it."""
     app = make_app(**PROD, COOKIE_DOMAIN="")
-    app.test_cli_runner().invoke(args=["users", "create", "alice", "--password-stdin"], input=PASSWORD + "\n")
+    add_user(app)
     browser = app.test_client()
     reply = browser.post("/auth/login", json={"username": "alice", "password": PASSWORD}, headers={"Origin": FRONTEND})
     assert reply.status_code == 200
@@ -64,7 +64,7 @@ def test_forged_requests_without_cookies_are_refused(make_app, method, path):
 
 def test_login_csrf_by_form_is_refused(make_app):
     app = make_app(**PROD)
-    app.test_cli_runner().invoke(args=["users", "create", "attacker", "--password-stdin"], input=PASSWORD + "\n")
+    add_user(app, "attacker")
     reply = app.test_client().post(
         "/auth/login", data={"username": "attacker", "password": PASSWORD}, headers=FORGED["form-from-evil-site"]
     )
@@ -114,7 +114,7 @@ class TestDoubleSubmit:
     @pytest.fixture
     def browser(self, make_app):
         app = make_app(**PROD, CSRF_MODE="double-submit")
-        app.test_cli_runner().invoke(args=["users", "create", "alice", "--password-stdin"], input=PASSWORD + "\n")
+        add_user(app)
         client = app.test_client()
         reply = client.post(
             "/auth/login", json={"username": "alice", "password": PASSWORD}, headers={"Origin": FRONTEND}

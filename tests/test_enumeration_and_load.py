@@ -12,14 +12,14 @@ import requests
 
 from auth.admission import HashGate
 from auth.errors import Unavailable
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, add_user
 
 REALISTIC_ARGON2 = {"ARGON2_TIME_COST": "2", "ARGON2_MEMORY_KIB": "16384", "ARGON2_PARALLELISM": "1"}
 
 
 def test_unknown_user_and_wrong_password_take_similar_time(make_app):
     app = make_app(**REALISTIC_ARGON2)
-    app.test_cli_runner().invoke(args=["users", "create", "alice", "--password-stdin"], input=PASSWORD + "\n")
+    add_user(app)
     client = app.test_client()
     timings: dict[str, list[float]] = {"alice": [], "nobody": []}
     for _ in range(15):

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.test import TestResponse
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, add_user
 
 FUZZ = settings(
     max_examples=60,
@@ -156,8 +156,7 @@ class Caller:
 def reg_app(make_app: Callable[..., Flask]) -> Flask:
     """An app with registration on and alice as a user."""
     app = make_app(ALLOW_REGISTRATION="true")
-    result = app.test_cli_runner().invoke(args=["users", "create", "alice", "--password-stdin"], input=PASSWORD + "\n")
-    assert result.exit_code == 0, result.output
+    add_user(app)
     return app
 
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, add_user
 
 
 @pytest.mark.parametrize("path", ["/auth/is-authenticated", "/healthz", "/no/such/path", "/auth/login"])
@@ -31,7 +31,7 @@ def events(caplog) -> list[dict]:
 def test_security_events_are_one_json_line_each_without_secrets(make_app, caplog):
     caplog.set_level("INFO", logger="auth.audit")
     app = make_app(REFRESH_GRACE_SECONDS="0")
-    app.test_cli_runner().invoke(args=["users", "create", "alice", "--password-stdin"], input=PASSWORD + "\n")
+    add_user(app)
     client = app.test_client()
     headers = {"User-Agent": "AuditTest/1.0"}
     client.post("/auth/login", json={"username": "alice", "password": "wrong"}, headers=headers)

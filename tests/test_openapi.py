@@ -20,7 +20,7 @@ from werkzeug.test import TestResponse
 
 from auth.openapi_view import DOCUMENT
 from auth.openapi_view import bp as openapi_bp
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, add_user
 
 DOC: dict[str, Any] = json.loads(DOCUMENT.read_text(encoding="utf-8"))
 AUTOMATIC_METHODS = {"HEAD", "OPTIONS"}
@@ -277,7 +277,7 @@ def test_double_submit_login_reply_carries_csrf_token(
     make_app: Callable[..., Flask],
 ) -> None:
     app = with_openapi(make_app(CSRF_MODE="double-submit"))
-    app.test_cli_runner().invoke(args=["users", "create", "alice", "--password-stdin"], input=PASSWORD + "\n")
+    add_user(app)
     c = app.test_client()
     reply = c.post("/auth/login", json={"username": "alice", "password": PASSWORD})
     assert reply.status_code == 200 and reply.get_json()["csrf_token"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, add_user
 
 LIMITED = {
     "RATELIMIT_ENABLED": "true",
@@ -17,7 +17,7 @@ LIMITED = {
 def server(make_app):
     app = make_app(**LIMITED)
     for name in ("alice", "bob"):
-        app.test_cli_runner().invoke(args=["users", "create", name, "--password-stdin"], input=PASSWORD + "\n")
+        add_user(app, name)
     return app
 
 
@@ -66,7 +66,7 @@ def test_spoofed_forwarded_for_does_not_reset_limits_without_trusted_proxies(ser
 
 def test_behind_one_proxy_only_the_proxys_entry_counts(make_app):
     app = make_app(**LIMITED, TRUSTED_PROXY_COUNT="1")
-    app.test_cli_runner().invoke(args=["users", "create", "alice", "--password-stdin"], input=PASSWORD + "\n")
+    add_user(app)
     statuses = [
         attempt(app, ip="127.0.0.1", **{"X-Forwarded-For": f"192.0.2.{i}, 203.0.113.7"}).status_code for i in range(6)
     ]
@@ -84,7 +84,7 @@ def test_refresh_is_limited_per_address(make_app):
 
 def test_rate_limits_can_be_turned_off(make_app):
     app = make_app(RATELIMIT_ENABLED="false", RATELIMIT_LOGIN_USER_IP="1 per minute")
-    app.test_cli_runner().invoke(args=["users", "create", "alice", "--password-stdin"], input=PASSWORD + "\n")
+    add_user(app)
     assert {attempt(app).status_code for _ in range(4)} == {401}
 
 

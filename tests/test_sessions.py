@@ -8,7 +8,7 @@ import jwt
 import pytest
 
 from models import RefreshToken, Session, db
-from tests.conftest import PASSWORD, SECRET
+from tests.conftest import PASSWORD, SECRET, add_user
 from tests.helpers import forge, set_cookies
 
 
@@ -48,12 +48,7 @@ def test_refresh_token_is_stored_only_as_a_hash(app, make_user, login, client):
 
 def test_reuse_after_grace_ends_the_session(make_app, make_user, login, client):
     app = make_app(REFRESH_GRACE_SECONDS="0")
-    assert (
-        app.test_cli_runner()
-        .invoke(args=["users", "create", "alice", "--password-stdin"], input=PASSWORD + "\n")
-        .exit_code
-        == 0
-    )
+    add_user(app)
     browser = app.test_client()
     assert browser.post("/auth/login", json={"username": "alice", "password": PASSWORD}).status_code == 200
     stolen = cookie(browser, "refresh_token")
@@ -85,12 +80,7 @@ def test_unknown_refresh_token_is_401(client):
 
 def test_session_life_is_absolute(make_app):
     app = make_app(REFRESH_TOKEN_TTL="900", ACCESS_TOKEN_TTL="900")
-    assert (
-        app.test_cli_runner()
-        .invoke(args=["users", "create", "alice", "--password-stdin"], input=PASSWORD + "\n")
-        .exit_code
-        == 0
-    )
+    add_user(app)
     client = app.test_client()
     client.post("/auth/login", json={"username": "alice", "password": PASSWORD})
     with app.app_context():
@@ -251,7 +241,7 @@ def test_register_is_off_by_default(client):
 )
 def test_register_when_enabled(make_app, body, status):
     app = make_app(ALLOW_REGISTRATION="true")
-    app.test_cli_runner().invoke(args=["users", "create", "alice", "--password-stdin"], input=PASSWORD + "\n")
+    add_user(app)
     client = app.test_client()
     reply = client.post("/auth/register", json=body)
     assert reply.status_code == status, reply.json

@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from tests.conftest import PASSWORD, SECRET
+from tests.conftest import PASSWORD, SECRET, add_user
 from tests.helpers import forge, hs256_raw
 
 
@@ -109,12 +109,7 @@ def test_eddsa_tokens_verify_with_the_published_key(make_app, tmp_path):
         key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
     app = make_app(JWT_ALGORITHM="EdDSA", JWT_PRIVATE_KEY_FILE=str(pem))
-    assert (
-        app.test_cli_runner()
-        .invoke(args=["users", "create", "alice", "--password-stdin"], input=PASSWORD + "\n")
-        .exit_code
-        == 0
-    )
+    add_user(app)
     client = app.test_client()
     assert client.post("/auth/login", json={"username": "alice", "password": PASSWORD}).status_code == 200
     token = access_of(client)
