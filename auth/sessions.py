@@ -26,7 +26,13 @@ from models import REVOKED, RefreshToken, Revocation, Session, User, db
 PRUNE_EVERY_SECONDS = 3600
 
 
-class RefreshReuse(Unauthorized):
+class DeadRefreshToken(Unauthorized):
+    """The refresh token can never work again: the reply also expires the cookies."""
+
+    message = "The refresh token is not valid; sign in again."
+
+
+class RefreshReuse(DeadRefreshToken):
     message = "This refresh token was already used; the session has been ended."
 
     def __init__(self, session: Session) -> None:
@@ -35,7 +41,7 @@ class RefreshReuse(Unauthorized):
         self.user_id = session.user_id
 
 
-class SessionEnded(Unauthorized):
+class SessionEnded(DeadRefreshToken):
     message = "The session has ended; sign in again."
 
 
@@ -79,7 +85,7 @@ class SessionStore:
         """Exchange a refresh token for its successor; raise Unauthorized if it can't be."""
         row = db.session.get(RefreshToken, token_hash(token))
         if row is None:
-            raise Unauthorized("The refresh token is not valid; sign in again.")
+            raise DeadRefreshToken()
         session = db.session.get(Session, row.session_id)
         if session is None or not session.is_live(now):
             raise SessionEnded()

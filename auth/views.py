@@ -9,14 +9,14 @@ from flask import Blueprint, Response, jsonify, request
 from auth.accounts import check_password, create_user, find_user, set_password
 from auth.audit import audit
 from auth.cookies import clear_auth_cookies, read_access, read_refresh
-from auth.errors import AuthError, InvalidCredentials, NotFound, Unauthorized
+from auth.errors import AuthError, InvalidCredentials, NotFound, Unauthorized, error_reply
 from auth.guard import authenticate, current_principal, login_required
 from auth.limits import limited, login_limits, password_limit, refresh_limit, register_limit
 from auth.payload import is_form_post, read_fields
 from auth.policy import check_password as check_new_password
 from auth.policy import check_username
 from auth.replies import session_reply
-from auth.sessions import Issued, RefreshReuse
+from auth.sessions import DeadRefreshToken, Issued, RefreshReuse
 from auth.signin import render_signin, signed_in
 from auth.state import auth_state
 from auth.tokens import session_of
@@ -40,6 +40,14 @@ def _rotate(token: str | None) -> Issued:
         raise
     audit("refresh", user_id=issued.session.user_id, session_id=issued.session.id)
     return issued
+
+
+@bp.errorhandler(DeadRefreshToken)
+def _dead_refresh_token(error: DeadRefreshToken) -> Response:
+    """Expire the cookies too, so the browser stops presenting a token that can never work."""
+    response = error_reply(error.status, error.message)
+    clear_auth_cookies(response, auth_state().settings)
+    return response
 
 
 @bp.get("/login")

@@ -115,6 +115,15 @@ def test_probe_without_access_token_refreshes_too(app, make_user, login, client)
     assert probe.status_code == 200 and {"access_token", "refresh_token"} <= set(set_cookies(probe))
 
 
+def test_probe_with_a_dead_refresh_token_expires_the_cookies(app):
+    reply = app.test_client(use_cookies=False).get(
+        "/auth/is-authenticated", headers={"Cookie": "access_token=old; refresh_token=unknown"}
+    )
+    assert reply.status_code == 401
+    cleared = set_cookies(reply)
+    assert cleared["refresh_token"]["max-age"] == "0" and cleared["access_token"]["max-age"] == "0"
+
+
 def test_probe_with_nothing_is_401(client):
     reply = client.get("/auth/is-authenticated")
     assert reply.status_code == 401 and "Set-Cookie" not in reply.headers
