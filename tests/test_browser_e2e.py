@@ -611,6 +611,16 @@ def deployment() -> Iterator[Deployment]:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+def selected_scenarios(request: pytest.FixtureRequest, browser: str, shape: str) -> tuple[str, ...]:
+    """The scenarios of this (browser, shape) that this pytest run selected, run in one harness call."""
+    wanted: set[str] = set()
+    for item in request.session.items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if params.get("browser") == browser and params.get("shape") == shape and "scenario" in params:
+            wanted.add(str(params["scenario"]))
+    return tuple(scenario for scenario in SCENARIOS if scenario in wanted) or SCENARIOS
+
+
 def report(capsys: pytest.CaptureFixture[str], line: str) -> None:
     with capsys.disabled():
         sys.stdout.write(f"\n{line}\n")
@@ -628,9 +638,14 @@ def server_logs(dep: Deployment, shape: str) -> str:
     ids=lambda value: str(value),
 )
 def test_browser_scenario(
-    deployment: Deployment, capsys: pytest.CaptureFixture[str], shape: str, browser: str, scenario: str
+    deployment: Deployment,
+    request: pytest.FixtureRequest,
+    capsys: pytest.CaptureFixture[str],
+    shape: str,
+    browser: str,
+    scenario: str,
 ) -> None:
-    run_browser(deployment, browser, shape, SCENARIOS)
+    run_browser(deployment, browser, shape, selected_scenarios(request, browser, shape))
     outcome = deployment.results[(browser, shape)].get(scenario, {"ok": False, "detail": "no result was reported"})
     passed = outcome.get("ok") is True
     report(capsys, f"E2E {browser} {shape} {scenario} {'PASS' if passed else 'FAIL'}  {outcome.get('detail', '')}")

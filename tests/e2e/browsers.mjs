@@ -38,6 +38,8 @@ import path from "node:path";
 /**
  * @typedef {object} Session
  * @property {(url: string) => Promise<void>} goto
+ * @property {(url: string) => Promise<number>} gotoStatus  navigate; the HTTP status of the document
+ * @property {() => Promise<string>} bodyText
  * @property {() => Promise<void>} reload
  * @property {() => string} url
  * @property {(selector: string, value: string) => Promise<void>} fill
@@ -175,6 +177,13 @@ export async function openChromium(options) {
     async goto(url) {
       await page.goto(url, { waitUntil: "load" });
     },
+    async gotoStatus(url) {
+      const response = await page.goto(url, { waitUntil: "load" });
+      return response ? response.status() : 0;
+    },
+    async bodyText() {
+      return (await page.evaluate(() => document.body?.innerText ?? "")).trim();
+    },
     async reload() {
       await page.reload({ waitUntil: "load" });
     },
@@ -276,6 +285,13 @@ export async function openFirefox(options) {
     responses,
     async goto(url) {
       await page.goto(url, { waitUntil: "load" });
+    },
+    async gotoStatus(url) {
+      const response = await page.goto(url, { waitUntil: "load" });
+      return response ? response.status() : 0;
+    },
+    async bodyText() {
+      return (await page.evaluate(() => document.body?.innerText ?? "")).trim();
     },
     async reload() {
       await page.reload({ waitUntil: "load" });
