@@ -55,7 +55,9 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
 
     app.config.from_mapping(
         SQLALCHEMY_DATABASE_URI=settings.database_url,
-        SQLALCHEMY_ENGINE_OPTIONS=engine_options(settings.database_url),
+        SQLALCHEMY_ENGINE_OPTIONS=engine_options(
+            settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+        ),
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         MAX_FORM_MEMORY_SIZE=settings.max_body_bytes,
         JSON_SORT_KEYS=False,

@@ -66,6 +66,8 @@ class Settings:
     revocation_poll_seconds: float = 0.5
     hash_concurrency: int = 2
     hash_queue: int = 32
+    db_pool_size: int = 5
+    db_max_overflow: int = 10
     limits: Limits = field(default_factory=Limits)
 
     @property
@@ -115,6 +117,8 @@ class Settings:
             ratelimit_enabled=reader.boolean("RATELIMIT_ENABLED", True),
             hash_concurrency=reader.integer("HASH_CONCURRENCY", 2, minimum=1),
             hash_queue=reader.integer("HASH_QUEUE", 32, minimum=0),
+            db_pool_size=reader.integer("DB_POOL_SIZE", 5, minimum=1),
+            db_max_overflow=reader.integer("DB_MAX_OVERFLOW", 10, minimum=0),
             revocation_poll_seconds=_poll_seconds(reader, bool(env.get("REDIS_URL"))),
             jwt_algorithm=reader.choice("JWT_ALGORITHM", ("HS256", "EdDSA", "ES256"), "HS256"),
             jwt_private_key_file=_private_key_file(env, instance_path),

@@ -8,10 +8,13 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 
-def engine_options(url: str) -> dict[str, Any]:
+def engine_options(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> dict[str, Any]:
+    """Per worker process: ``pool_size`` kept connections (at least the gunicorn threads),
+    ``max_overflow`` more in bursts. PostgreSQL sees up to hosts x workers x (both).
+    """
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 30}}
-    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10, "pool_recycle": 1800}
+    return {"pool_pre_ping": True, "pool_size": pool_size, "max_overflow": max_overflow, "pool_recycle": 1800}
 
 
 def tune_sqlite(engine: Engine) -> None:
