@@ -96,6 +96,9 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
             methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
             max_age=600,
             vary_header=True,
+            # No Origin, no CORS headers: the middleware's server-side probe sends none,
+            # and skipping them takes about a tenth off the probe's cost.
+            always_send=False,
         )
     init_csrf(app)
     init_limits(app, enabled=settings.ratelimit_enabled, redis_url=settings.redis_url, limits=settings.limits)
