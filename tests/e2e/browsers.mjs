@@ -322,7 +322,7 @@ export async function openFirefox(options) {
         domain: c.domain,
         path: c.path,
         secure: c.secure,
-        httpOnly: c.httpOnly,
+        httpOnly: Boolean(c.httpOnly),
         sameSite: normSameSite(c.sameSite ?? ""),
         partitionKey: typeof c.partitionKey === "string" ? c.partitionKey : (c.partitionKey?.sourceOrigin ?? ""),
       }));

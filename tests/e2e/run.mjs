@@ -209,7 +209,7 @@ const SCENARIOS = {
     // app. Cross-site: cookies set while the API is the top-level site live in
     // the API's own partition, which the app's partition never sees, so the
     // page is checked on the API's own origin.
-    const target = cfg.crossSite ? `${cfg.apiUrl}/auth/me` : `${cfg.appUrl}/dashboard`;
+    const target = cfg.crossSite ? "/auth/me" : `${cfg.appUrl}/dashboard`;
     await s.goto(`${cfg.apiUrl}/auth/login?next=${encodeURIComponent(target)}`);
     await s.waitFor('input[name="username"]');
     await s.fill('input[name="username"]', cfg.username);
@@ -217,7 +217,7 @@ const SCENARIOS = {
     await s.click('form [type="submit"]');
     if (cfg.crossSite) {
       const apiOrigin = new URL(cfg.apiUrl).origin;
-      await waitForUrl(s.url, (u) => u.origin === apiOrigin && u.pathname === "/auth/me", h.timeout, target);
+      await waitForUrl(s.url, (u) => u.origin === apiOrigin && u.pathname === "/auth/me", h.timeout, `${apiOrigin}${target}`);
       // The API's own pages forbid scripts to fetch (CSP default-src 'none'),
       // so read the document the redirect landed on.
       const body = await s.bodyText();
