@@ -1,5 +1,3 @@
-"use client";
-
 import axios, { AxiosError, type AxiosInstance, type InternalAxiosRequestConfig } from "axios";
 
 export interface User {

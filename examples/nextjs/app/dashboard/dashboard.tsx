@@ -40,9 +40,10 @@ export function Dashboard() {
     setLoggingOut(true);
     try {
       await api.post("/auth/logout");
-    } finally {
-      router.replace("/login");
+    } catch {
+      // Already logged out or the API is unreachable: leave either way.
     }
+    router.replace("/login");
   }
 
   if (state.kind === "loading") {
