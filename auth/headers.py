@@ -26,7 +26,9 @@ def add_security_headers(response: Response) -> Response:
     settings = auth_state().settings
     headers = response.headers
     headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "no-referrer")
+    # Not "no-referrer": under it a browser sends "Origin: null" with the sign-in
+    # page's own form post, which the CSRF check must refuse.
+    headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     headers["Cache-Control"] = "no-store"

@@ -13,7 +13,7 @@ from tests.conftest import PASSWORD, add_user
 def test_every_reply_has_security_headers(client, path):
     reply = client.get(path)
     assert reply.headers["X-Content-Type-Options"] == "nosniff"
-    assert reply.headers["Referrer-Policy"] == "no-referrer"
+    assert reply.headers["Referrer-Policy"] == "same-origin"
     assert reply.headers["Cache-Control"] == "no-store"
     assert "frame-ancestors 'none'" in reply.headers["Content-Security-Policy"]
     assert "Strict-Transport-Security" not in reply.headers, "no HSTS on DEV's plain http"
