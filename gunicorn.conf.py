@@ -2,12 +2,10 @@
 when started from the repository root).
 
 Sizing. The hot path (``GET /auth/is-authenticated``) is pure Python CPU work
-under the GIL: one process per core is what scales it, and a few threads per
-process cover the short waits on the database and Redis. Logins spend their
-time in argon2, which releases the GIL and runs its own lanes in threads, so
-they do not need more processes either; the app's admission gate
-(``HASH_CONCURRENCY``) bounds them per process. Measured on the bench
-(bench/README.md): more processes than cores only adds context switches.
+under the GIL: one process per core is what scales it. Threads cover the
+short waits on the database and Redis, and the logins waiting for argon2,
+which releases the GIL and runs at a lower priority in the app's own small
+pool (``HASH_CONCURRENCY`` per process). Figures: bench/README.md.
 
 Environment (all optional):
 
@@ -16,7 +14,8 @@ Environment (all optional):
   (``PORT`` defaults to 3001, the API's port in ``.flaskenv``): by default the
   server only listens for a reverse proxy on the same host.
 - ``WEB_CONCURRENCY``: worker processes (default: the usable cores).
-- ``GUNICORN_THREADS``: threads per worker (default 4).
+- ``GUNICORN_THREADS``: threads per worker (default 8).
+- ``HASH_QUEUE`` (the app's): when unset, derived from the threads, below.
 - ``GUNICORN_ACCESS_LOG``: ``-`` (stderr) or a file for an access log; off by
   default because the probe runs on every page view and the proxy logs it.
 - ``GUNICORN_PRELOAD``: ``false`` turns off loading the app once in the master
@@ -56,7 +55,16 @@ bind = [address.strip() for address in os.environ.get("BIND", "").split(",") if 
 ]
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY") or _usable_cores())
-threads = int(os.environ.get("GUNICORN_THREADS") or 4)
+threads = int(os.environ.get("GUNICORN_THREADS") or 8)
+
+# A login waiting at the app's argon2 gate holds a request thread. Unless HASH_QUEUE is
+# set, let no more logins wait than leaves RESERVED_THREADS per worker for everything
+# else: a login flood then meets quick 503s instead of taking every thread from the probe.
+# (With --threads on the command line this file cannot see the value: set HASH_QUEUE.)
+RESERVED_THREADS = 2
+os.environ.setdefault(
+    "HASH_QUEUE", str(max(0, threads - int(os.environ.get("HASH_CONCURRENCY") or 2) - RESERVED_THREADS))
+)
 
 # 5 s lets nginx or a load balancer reuse upstream connections between page views.
 keepalive = 5
