@@ -68,6 +68,7 @@ FLOOD_FACTOR = 4
 class Load:
     """One wrk run: throughput and latency (closed loop, so latency is per connection)."""
 
+    requests: int
     rate: float
     ok_rate: float
     p50_ms: float
@@ -122,6 +123,14 @@ class Gunicorn:
                     children.append(int(entry.name))
         return children
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the workers have used so far."""
+        total = 0
+        for pid in self.workers():
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
+
     def peak_rss_mib(self) -> float:
         peaks = []
         for pid in self.workers():
@@ -150,6 +159,7 @@ def wrk(url: str, seconds: int, connections: int, *, cookie: str | None = None, 
     output = subprocess.run(command, capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
     result = json.loads(output.strip().splitlines()[-1])
     return Load(
+        requests=result["requests"],
         rate=result["requests"] / (result["duration_us"] / 1e6),
         ok_rate=(result["requests"] - result["non_2xx"]) / (result["duration_us"] / 1e6),
         p50_ms=result["p50_us"] / 1000,
@@ -265,6 +275,7 @@ def verdict(ok: bool) -> str:
 def median(loads: list[Load]) -> Load:
     """Per measure, the median over the rounds: one round disturbed by a neighbour does not decide."""
     return Load(
+        requests=sum(load.requests for load in loads),
         rate=statistics.median(load.rate for load in loads),
         ok_rate=statistics.median(load.ok_rate for load in loads),
         p50_ms=statistics.median(load.p50_ms for load in loads),
@@ -306,10 +317,15 @@ def measure(seconds: int, rounds: int) -> tuple[list[tuple[str, ...]], str]:
             floor_probe = floor.url + "/auth/is-authenticated"
             login = server.url + "/auth/login"
 
-            floor_loads, probe_loads = [], []
+            floor_loads, probe_loads, cpu_ratios = [], [], []
             for _ in range(rounds):
+                floor_cpu = floor.cpu_seconds()
                 floor_loads.append(wrk(floor_probe, seconds, PROBE_CONNECTIONS, cookie=token))
+                floor_cpu = (floor.cpu_seconds() - floor_cpu) / floor_loads[-1].requests
+                probe_cpu = server.cpu_seconds()
                 probe_loads.append(wrk(probe, seconds, PROBE_CONNECTIONS, cookie=token))
+                probe_cpu = (server.cpu_seconds() - probe_cpu) / probe_loads[-1].requests
+                cpu_ratios.append((probe_cpu, floor_cpu))
             floor_rss = floor.peak_rss_mib()
             floor.stop()
 
@@ -342,6 +358,9 @@ def measure(seconds: int, rounds: int) -> tuple[list[tuple[str, ...]], str]:
     # Each ratio is the median of the rounds' own ratios: a round compares runs made seconds apart.
     probe_ratio = statistics.median(p.rate / f.rate for p, f in zip(probe_loads, floor_loads, strict=True))
     login_ratio = statistics.median(run.ok_rate / b for run, b in zip(login_loads, bounds, strict=True))
+    probe_cpu_us = statistics.median(probe for probe, _ in cpu_ratios) * 1e6
+    floor_cpu_us = statistics.median(floor for _, floor in cpu_ratios) * 1e6
+    cpu_ratio = statistics.median(probe / floor for probe, floor in cpu_ratios)
     flood_ratio = statistics.median(f.p99_ms / q.p99_ms for f, q in zip(flooded_loads, idle_loads, strict=True))
     rows = [
         (
@@ -351,6 +370,14 @@ def measure(seconds: int, rounds: int) -> tuple[list[tuple[str, ...]], str]:
             f"{probe_ratio:.2f}",
             ">= 0.85",
             verdict(probe_ratio >= 0.85),
+        ),
+        (
+            "probe CPU us per request, workers' user+sys (floor's)",
+            f"{probe_cpu_us:.0f}",
+            f"{floor_cpu_us:.0f}",
+            f"{1 / cpu_ratio:.2f}",
+            ">= 0.85",
+            verdict(1 / cpu_ratio >= 0.85),
         ),
         ("probe p50 ms (floor p50)", f"{idle.p50_ms:.2f}", f"{floor_load.p50_ms:.2f}", "", "", ""),
         ("probe p99 ms (floor p99)", f"{idle.p99_ms:.2f}", f"{floor_load.p99_ms:.2f}", "", "", ""),
