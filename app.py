@@ -23,7 +23,7 @@ from auth.cli import init_cli
 from auth.csrf import HEADER as CSRF_HEADER
 from auth.csrf import init_csrf
 from auth.errors import register_error_handlers
-from auth.headers import init_headers
+from auth.headers import init_headers, static_headers
 from auth.keys import load_keys
 from auth.limits import init_limits
 from auth.openapi_view import bp as openapi_bp
@@ -85,6 +85,7 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
         gate=HashGate(settings.hash_concurrency, settings.hash_queue),
         revocations=revocations,
         sessions=SessionStore(settings, revocations),
+        static_headers=static_headers(settings),
     )
 
     if settings.frontend_origins:

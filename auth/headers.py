@@ -12,7 +12,10 @@ import secrets
 
 from flask import Flask, Response, g
 
+from auth.settings import Settings
 from auth.state import auth_state
+
+JSON_CSP = "default-src 'none'; frame-ancestors 'none'"
 
 
 def style_nonce() -> str:
@@ -22,27 +25,40 @@ def style_nonce() -> str:
     return g.style_nonce
 
 
+def static_headers(settings: Settings) -> tuple[tuple[str, str], ...]:
+    """The headers every reply gets, fixed at start (this runs on every probe)."""
+    headers = [
+        ("X-Content-Type-Options", "nosniff"),
+        # Not "no-referrer": under it a browser sends "Origin: null" with the
+        # sign-in page's own form post, which the CSRF check must refuse.
+        ("Referrer-Policy", "same-origin"),
+        ("X-Frame-Options", "DENY"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+        ("Cache-Control", "no-store"),
+    ]
+    if not settings.is_dev:
+        headers.append(("Strict-Transport-Security", "max-age=63072000; includeSubDomains"))
+    return tuple(headers)
+
+
 def add_security_headers(response: Response) -> Response:
-    settings = auth_state().settings
+    state = auth_state()
     headers = response.headers
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    # Not "no-referrer": under it a browser sends "Origin: null" with the sign-in
-    # page's own form post, which the CSRF check must refuse.
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers["Cache-Control"] = "no-store"
-    response.vary.add("Origin")  # CORS headers depend on it, for every reply
+    present = {name.lower() for name, _ in headers.items()}
+    headers.extend(state.static_headers)
+    if "vary" not in present:
+        headers.add("Vary", "Origin")  # CORS headers depend on it, for every reply
+    elif "origin" not in headers["Vary"].lower():
+        response.vary.add("Origin")
     if response.mimetype == "text/html":
-        form_targets = " ".join(("'self'", *settings.frontend_origins))
-        headers["Content-Security-Policy"] = (
+        form_targets = " ".join(("'self'", *state.settings.frontend_origins))
+        headers.add(
+            "Content-Security-Policy",
             f"default-src 'none'; style-src 'nonce-{style_nonce()}'; form-action {form_targets}; "
-            "frame-ancestors 'none'; base-uri 'none'"
+            "frame-ancestors 'none'; base-uri 'none'",
         )
     else:
-        headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
-    if not settings.is_dev:
-        headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+        headers.add("Content-Security-Policy", JSON_CSP)
     return response
 
 

@@ -87,7 +87,15 @@ def init_limits(app: Flask, *, enabled: bool, redis_url: str | None, limits: Lim
     app.config["RATELIMIT_ENABLED"] = enabled
     app.config["RATELIMIT_STORAGE_URI"] = redis_url or "memory://"
     app.config["RATELIMIT_KEY_PREFIX"] = "flask-auth"
+    # Redis away: count in this process's memory rather than answer 500.
+    app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = True
     limiter.init_app(app)
+    # Every limit here is a route decorator, which checks its own limits. The
+    # extension's app-wide before_request hook only serves default limits,
+    # which this server has none of, and it costs a fifth of every probe.
+    hooks = app.before_request_funcs.get(None, [])
+    if limiter._check_request_limit in hooks:
+        hooks.remove(limiter._check_request_limit)
 
     @app.errorhandler(RateLimitExceeded)
     def _too_many(error: RateLimitExceeded) -> Response:

@@ -22,6 +22,7 @@ class AuthState:
     gate: HashGate
     revocations: RevocationView
     sessions: SessionStore
+    static_headers: tuple[tuple[str, str], ...]
 
 
 def auth_state() -> AuthState:

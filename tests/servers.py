@@ -136,7 +136,7 @@ class LiveServers:
             try:
                 if requests.get(url + "/healthz", timeout=1).status_code == 200:
                     return url
-            except requests.ConnectionError:
+            except requests.RequestException:
                 pass
             time.sleep(0.1)
         raise RuntimeError(f"server did not start:\n{log.read_text()}")

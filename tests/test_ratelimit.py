@@ -95,3 +95,11 @@ def test_rate_limited_events_are_audited(server, caplog):
     events = [r.getMessage() for r in caplog.records if r.name == "auth.audit"]
     assert any('"event": "rate_limited"' in e for e in events)
     assert sum('"event": "login_failed"' in e for e in events) == 5
+
+
+def test_redis_away_falls_back_to_memory_instead_of_failing(make_app):
+    app = make_app(**LIMITED, REDIS_URL="redis://127.0.0.1:1/0")
+    add_user(app)
+    assert attempt(app, password=PASSWORD).status_code == 200
+    statuses = [attempt(app).status_code for _ in range(6)]
+    assert statuses == [401] * 5 + [429]
