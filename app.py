@@ -14,13 +14,12 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 from flask import Flask
-from flask_cors import CORS
 from flask_migrate import Migrate
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from auth.admission import HashGate
 from auth.cli import init_cli
-from auth.csrf import HEADER as CSRF_HEADER
+from auth.cors import init_cors
 from auth.csrf import init_csrf
 from auth.errors import register_error_handlers
 from auth.headers import init_headers, static_headers
@@ -33,6 +32,7 @@ from auth.service_views import bp as service_bp
 from auth.sessions import SessionStore
 from auth.settings import ConfigError, Settings
 from auth.state import AuthState
+from auth.token_cache import VerifiedTokens
 from auth.views import bp as auth_bp
 from models import db
 from models.engine import engine_options, tune_sqlite
@@ -86,21 +86,10 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
         revocations=revocations,
         sessions=SessionStore(settings, revocations),
         static_headers=static_headers(settings),
+        verified_tokens=VerifiedTokens(),
     )
 
-    if settings.frontend_origins:
-        CORS(
-            app,
-            origins=list(settings.frontend_origins),
-            supports_credentials=True,
-            allow_headers=["Content-Type", "Authorization", CSRF_HEADER],
-            methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-            max_age=600,
-            vary_header=True,
-            # No Origin, no CORS headers: the middleware's server-side probe sends none,
-            # and skipping them takes about a tenth off the probe's cost.
-            always_send=False,
-        )
+    init_cors(app, settings)
     init_csrf(app)
     init_limits(app, enabled=settings.ratelimit_enabled, redis_url=settings.redis_url, limits=settings.limits)
     init_headers(app)

@@ -34,13 +34,17 @@ def authenticate(state: AuthState, token: str | None, now: float) -> Principal:
     """The principal behind an access token, or Unauthorized with a reason."""
     if not token:
         raise Unauthorized("Not authenticated: no access token.")
-    settings = state.settings
-    try:
-        claims = decode_access(token, state.keys, issuer=settings.jwt_issuer, now=now)
-    except TokenExpired:
-        raise Unauthorized("The access token has expired.") from None
-    except TokenError:
-        raise Unauthorized("The access token is not valid.") from None
+    claims = state.verified_tokens.get(token)
+    if claims is None:
+        try:
+            claims = decode_access(token, state.keys, issuer=state.settings.jwt_issuer, now=now)
+        except TokenExpired:
+            raise Unauthorized("The access token has expired.") from None
+        except TokenError:
+            raise Unauthorized("The access token is not valid.") from None
+        state.verified_tokens.put(token, claims)
+    elif now >= claims.expires_at:
+        raise Unauthorized("The access token has expired.")
     if state.revocations.refuses(claims.session_id, claims.version, now):
         raise Unauthorized("The session behind this token has ended or changed; refresh or sign in again.")
     return Principal(claims.user_id, claims.session_id, claims.roles)

@@ -16,6 +16,13 @@ from auth.settings import Settings
 from auth.state import auth_state
 
 JSON_CSP = "default-src 'none'; frame-ancestors 'none'"
+PAGE_HEADERS = (
+    # Not "no-referrer": under it a browser sends "Origin: null" with the
+    # sign-in page's own form post, which the CSRF check must refuse.
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
 
 
 def style_nonce() -> str:
@@ -29,11 +36,6 @@ def static_headers(settings: Settings) -> tuple[tuple[str, str], ...]:
     """The headers every reply gets, fixed at start (this runs on every probe)."""
     headers = [
         ("X-Content-Type-Options", "nosniff"),
-        # Not "no-referrer": under it a browser sends "Origin: null" with the
-        # sign-in page's own form post, which the CSRF check must refuse.
-        ("Referrer-Policy", "same-origin"),
-        ("X-Frame-Options", "DENY"),
-        ("Cross-Origin-Opener-Policy", "same-origin"),
         ("Cache-Control", "no-store"),
     ]
     if not settings.is_dev:
@@ -51,6 +53,7 @@ def add_security_headers(response: Response) -> Response:
     elif "origin" not in headers["Vary"].lower():
         response.vary.add("Origin")
     if response.mimetype == "text/html":
+        headers.extend(PAGE_HEADERS)
         form_targets = " ".join(("'self'", *state.settings.frontend_origins))
         headers.add(
             "Content-Security-Policy",

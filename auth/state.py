@@ -11,6 +11,7 @@ from auth.passwords import Passwords
 from auth.revocation import RevocationView
 from auth.sessions import SessionStore
 from auth.settings import Settings
+from auth.token_cache import VerifiedTokens
 from auth.tokens import Keys
 
 
@@ -23,6 +24,7 @@ class AuthState:
     revocations: RevocationView
     sessions: SessionStore
     static_headers: tuple[tuple[str, str], ...]
+    verified_tokens: VerifiedTokens
 
 
 def auth_state() -> AuthState:
