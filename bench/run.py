@@ -62,6 +62,8 @@ PASSWORD = "mauve otter quartz lantern 917"
 PROBE_CONNECTIONS = 16
 FLOOD_FACTOR = 4
 """The login flood opens this many connections per argon2 slot: more than the gate admits."""
+COLD_TOKENS = 40_000
+"""More than a round sends, so no token repeats within a run."""
 
 
 @dataclass(frozen=True)
@@ -149,13 +151,23 @@ class Gunicorn:
                 self.process.wait()
 
 
-def wrk(url: str, seconds: int, connections: int, *, cookie: str | None = None, login: bool = False) -> Load:
+def wrk(
+    url: str,
+    seconds: int,
+    connections: int,
+    *,
+    cookie: str | None = None,
+    login: bool = False,
+    tokens: Path | None = None,
+) -> Load:
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "-s", str(LUA)]
     if cookie:
         command += ["-H", f"Cookie: access_token={cookie}"]
     command.append(url)
     if login:
         command += ["--", "login", json.dumps({"username": USER, "password": PASSWORD})]
+    if tokens:
+        command += ["--", "tokens", str(tokens)]
     output = subprocess.run(command, capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
     result = json.loads(output.strip().splitlines()[-1])
     return Load(
@@ -253,6 +265,38 @@ def token_check_us(env: dict[str, str], token: str) -> tuple[float, float]:
         return best_of_three(checked), best_of_three(plain)
 
 
+def fresh_tokens(env: dict[str, str], token: str, count: int, path: Path) -> Path:
+    """``count`` distinct, valid access tokens of the signed-in session, one a line.
+
+    Each is new to the server, so every request of a run pays the full
+    signature check: the probe's worst case, with its cache of verified tokens
+    always missing.
+    """
+    import jwt
+
+    from app import create_app
+    from auth.tokens import encode_access
+
+    state = create_app(env).extensions["auth"]
+    claims = jwt.decode(token, options={"verify_signature": False})
+    now = time.time()
+    lines = (
+        encode_access(
+            state.keys,
+            user_id=claims["sub"],
+            session_id=claims["sid"],
+            version=claims["sv"],
+            roles=claims["roles"],
+            issuer=state.settings.jwt_issuer,
+            now=now,
+            ttl=state.settings.access_token_ttl,
+        )
+        for _ in range(count)
+    )
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
 def prepare(env: dict[str, str]) -> None:
     flask = [str(BIN / "flask"), "--app", "app"]
     subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True, timeout=120)
@@ -317,8 +361,8 @@ def measure(seconds: int, rounds: int) -> tuple[list[tuple[str, ...]], str]:
             floor_probe = floor.url + "/auth/is-authenticated"
             login = server.url + "/auth/login"
 
-            floor_loads, probe_loads, cpu_ratios = [], [], []
-            for _ in range(rounds):
+            floor_loads, probe_loads, cold_loads, cpu_ratios = [], [], [], []
+            for round_number in range(rounds):
                 floor_cpu = floor.cpu_seconds()
                 floor_loads.append(wrk(floor_probe, seconds, PROBE_CONNECTIONS, cookie=token))
                 floor_cpu = (floor.cpu_seconds() - floor_cpu) / floor_loads[-1].requests
@@ -326,6 +370,8 @@ def measure(seconds: int, rounds: int) -> tuple[list[tuple[str, ...]], str]:
                 probe_loads.append(wrk(probe, seconds, PROBE_CONNECTIONS, cookie=token))
                 probe_cpu = (server.cpu_seconds() - probe_cpu) / probe_loads[-1].requests
                 cpu_ratios.append((probe_cpu, floor_cpu))
+                unseen = fresh_tokens(env, token, COLD_TOKENS, Path(tmp) / f"tokens-{round_number}.txt")
+                cold_loads.append(wrk(probe, seconds, PROBE_CONNECTIONS, tokens=unseen))
             floor_rss = floor.peak_rss_mib()
             floor.stop()
 
@@ -357,6 +403,8 @@ def measure(seconds: int, rounds: int) -> tuple[list[tuple[str, ...]], str]:
     flood_load = median(flood_loads)
     # Each ratio is the median of the rounds' own ratios: a round compares runs made seconds apart.
     probe_ratio = statistics.median(p.rate / f.rate for p, f in zip(probe_loads, floor_loads, strict=True))
+    cold = median(cold_loads)
+    cold_ratio = statistics.median(c.rate / f.rate for c, f in zip(cold_loads, floor_loads, strict=True))
     login_ratio = statistics.median(run.ok_rate / b for run, b in zip(login_loads, bounds, strict=True))
     probe_cpu_us = statistics.median(probe for probe, _ in cpu_ratios) * 1e6
     floor_cpu_us = statistics.median(floor for _, floor in cpu_ratios) * 1e6
@@ -364,7 +412,7 @@ def measure(seconds: int, rounds: int) -> tuple[list[tuple[str, ...]], str]:
     flood_ratio = statistics.median(f.p99_ms / q.p99_ms for f, q in zip(flooded_loads, idle_loads, strict=True))
     rows = [
         (
-            "probe requests/s (floor: bare Flask + PyJWT decode)",
+            "probe requests/s, one token as a browser sends (floor: bare Flask + PyJWT decode)",
             f"{idle.rate:,.0f}",
             f"{floor_load.rate:,.0f}",
             f"{probe_ratio:.2f}",
@@ -379,6 +427,14 @@ def measure(seconds: int, rounds: int) -> tuple[list[tuple[str, ...]], str]:
             ">= 0.85",
             verdict(1 / cpu_ratio >= 0.85),
         ),
+        (
+            "probe requests/s, every token new to the server (floor)",
+            f"{cold.rate:,.0f}",
+            f"{floor_load.rate:,.0f}",
+            f"{cold_ratio:.2f}",
+            ">= 0.85",
+            verdict(cold_ratio >= 0.85),
+        ),
         ("probe p50 ms (floor p50)", f"{idle.p50_ms:.2f}", f"{floor_load.p50_ms:.2f}", "", "", ""),
         ("probe p99 ms (floor p99)", f"{idle.p99_ms:.2f}", f"{floor_load.p99_ms:.2f}", "", "", ""),
         (
@@ -390,12 +446,12 @@ def measure(seconds: int, rounds: int) -> tuple[list[tuple[str, ...]], str]:
             verdict(checked_us / plain_us <= 1.2),
         ),
         (
-            "issue 3, over HTTP: probe time per request / floor's",
-            f"{1000 / idle.rate:.3f} ms",
+            "issue 3, over HTTP, tokens new to the server: probe time per request / floor's",
+            f"{1000 / cold.rate:.3f} ms",
             f"{1000 / floor_load.rate:.3f} ms",
-            f"{1 / probe_ratio:.2f}x",
+            f"{1 / cold_ratio:.2f}x",
             "<= 1.2x",
-            verdict(1 / probe_ratio <= 1.2),
+            verdict(1 / cold_ratio <= 1.2),
         ),
         (
             f"logins/s, {hash_slots} connections (argon2-cffi alone, {workers} x {settings.hash_concurrency} threads)",
