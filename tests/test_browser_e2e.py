@@ -51,6 +51,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.servers import flask_cli as run_flask
+
 ROOT = Path(__file__).resolve().parent.parent
 NEXT_APP = ROOT / "examples" / "nextjs"
 HARNESS = ROOT / "tests" / "e2e"
@@ -458,16 +460,7 @@ def plan(tmp: Path, https_port: int, ca: Path) -> dict[str, Shape]:
 
 
 def flask_cli(shape: Shape, *args: str, stdin: str | None = None) -> None:
-    env = {**base_env(), **shape.api_env}
-    result = subprocess.run(
-        [str(BIN / "flask"), "--app", "app", *args],
-        cwd=ROOT,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_flask({**base_env(), **shape.api_env}, *args, stdin=stdin)
     if result.returncode != 0:
         raise RuntimeError(f"flask {' '.join(args)} failed ({result.returncode}):\n{result.stdout}{result.stderr}")
 

@@ -124,6 +124,39 @@ export async function waitForUrl(currentUrl, predicate, timeoutMs, what) {
 }
 
 /**
+ * What a playwright Page and a puppeteer Page do alike: navigate, read the
+ * page, and fetch from it with the browser's cookies.
+ * @param {{goto: Function, reload: Function, evaluate: Function, url: () => string}} page
+ */
+function navigation(page) {
+  return {
+    /** @param {string} url */
+    async goto(url) {
+      await page.goto(url, { waitUntil: "load" });
+    },
+    /** @param {string} url */
+    async gotoStatus(url) {
+      const response = await page.goto(url, { waitUntil: "load" });
+      return response ? response.status() : 0;
+    },
+    async bodyText() {
+      return (await page.evaluate(() => document.body?.innerText ?? "")).trim();
+    },
+    async reload() {
+      await page.reload({ waitUntil: "load" });
+    },
+    url: () => page.url(),
+    /** @param {string} url */
+    async fetchWithCredentials(url) {
+      return page.evaluate(async (/** @type {string} */ target) => {
+        const r = await fetch(target, { credentials: "include", cache: "no-store" });
+        return { status: r.status, body: await r.text() };
+      }, url);
+    },
+  };
+}
+
+/**
  * Debian's chromium through playwright-core's CDP client. Trust comes from an
  * NSS database under a private $HOME; host names from --host-resolver-rules.
  * @param {BrowserOptions} options
@@ -174,20 +207,7 @@ export async function openChromium(options) {
 
   return {
     responses,
-    async goto(url) {
-      await page.goto(url, { waitUntil: "load" });
-    },
-    async gotoStatus(url) {
-      const response = await page.goto(url, { waitUntil: "load" });
-      return response ? response.status() : 0;
-    },
-    async bodyText() {
-      return (await page.evaluate(() => document.body?.innerText ?? "")).trim();
-    },
-    async reload() {
-      await page.reload({ waitUntil: "load" });
-    },
-    url: () => page.url(),
+    ...navigation(page),
     async fill(selector, value) {
       await page.fill(selector, value);
     },
@@ -199,12 +219,6 @@ export async function openChromium(options) {
     },
     async text(selector) {
       return ((await page.textContent(selector)) ?? "").trim();
-    },
-    async fetchWithCredentials(url) {
-      return page.evaluate(async (target) => {
-        const r = await fetch(target, { credentials: "include", cache: "no-store" });
-        return { status: r.status, body: await r.text() };
-      }, url);
     },
     async cookies() {
       const all = await context.cookies();
@@ -283,20 +297,7 @@ export async function openFirefox(options) {
 
   return {
     responses,
-    async goto(url) {
-      await page.goto(url, { waitUntil: "load" });
-    },
-    async gotoStatus(url) {
-      const response = await page.goto(url, { waitUntil: "load" });
-      return response ? response.status() : 0;
-    },
-    async bodyText() {
-      return (await page.evaluate(() => document.body?.innerText ?? "")).trim();
-    },
-    async reload() {
-      await page.reload({ waitUntil: "load" });
-    },
-    url: () => page.url(),
+    ...navigation(page),
     async fill(selector, value) {
       await page.locator(selector).fill(value);
     },
@@ -308,12 +309,6 @@ export async function openFirefox(options) {
     },
     async text(selector) {
       return page.$eval(selector, (el) => (el.textContent ?? "").trim());
-    },
-    async fetchWithCredentials(url) {
-      return page.evaluate(async (target) => {
-        const r = await fetch(target, { credentials: "include", cache: "no-store" });
-        return { status: r.status, body: await r.text() };
-      }, url);
     },
     async cookies() {
       const all = await browser.cookies();
