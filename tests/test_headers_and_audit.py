@@ -13,10 +13,17 @@ from tests.conftest import PASSWORD, add_user
 def test_every_reply_has_security_headers(client, path):
     reply = client.get(path)
     assert reply.headers["X-Content-Type-Options"] == "nosniff"
-    assert reply.headers["Referrer-Policy"] == "same-origin"
     assert reply.headers["Cache-Control"] == "no-store"
     assert "frame-ancestors 'none'" in reply.headers["Content-Security-Policy"]
+    assert "Origin" in reply.headers["Vary"]
     assert "Strict-Transport-Security" not in reply.headers, "no HSTS on DEV's plain http"
+
+
+def test_the_page_also_gets_document_headers(client):
+    reply = client.get("/auth/login")
+    assert reply.headers["Referrer-Policy"] == "same-origin", "no-referrer would make the form post Origin: null"
+    assert reply.headers["X-Frame-Options"] == "DENY"
+    assert reply.headers["Cross-Origin-Opener-Policy"] == "same-origin"
 
 
 def test_hsts_outside_dev(make_app):
