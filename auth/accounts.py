@@ -17,8 +17,10 @@ def find_user(name: str) -> User | None:
 
 def check_password(state: AuthState, user: User | None, password: str) -> bool:
     """Verify under admission control; upgrade an outdated hash on success."""
+    stored_hash = user.password_hash if user else None
+    db.session.commit()  # end the read: no pooled connection is held through the slow hash
     with state.gate.admit():
-        ok = state.passwords.verify(user.password_hash if user else None, password)
+        ok = state.passwords.verify(stored_hash, password)
     if ok and user is not None and state.passwords.needs_rehash(user.password_hash):
         with state.gate.admit():
             user.password_hash = state.passwords.hash(password)
