@@ -68,6 +68,7 @@ def _live_claims(client) -> dict:
         "garbage",
     ],
 )
+@pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")  # the forger's HS512 key is short
 def test_forged_tokens_are_refused(make_user, login, client, app, make_token):
     make_user()
     login()
