@@ -91,7 +91,7 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
 
     init_cors(app, settings)
     init_csrf(app)
-    init_limits(app, enabled=settings.ratelimit_enabled, redis_url=settings.redis_url, limits=settings.limits)
+    init_limits(app, enabled=settings.ratelimit_enabled, redis_url=settings.redis_url)
     init_headers(app)
     register_error_handlers(app)
     app.register_blueprint(auth_bp)

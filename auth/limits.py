@@ -21,10 +21,14 @@ from auth.audit import audit
 from auth.cookies import read_access
 from auth.errors import error_reply
 from auth.payload import json_body
-from auth.settings import Limits
 from models.user import username_key
 
-limiter = Limiter(key_func=lambda: f"ip:{request.remote_addr}", headers_enabled=False, strategy="moving-window")
+
+def _ip() -> str:
+    return f"ip:{request.remote_addr}"
+
+
+limiter = Limiter(key_func=_ip, headers_enabled=False, strategy="moving-window")
 
 
 def _limit(name: str) -> Callable[[], str]:
@@ -42,10 +46,6 @@ def _username() -> str:
     if not isinstance(name, str):
         return "-"
     return hashlib.sha256(username_key(name).encode("utf-8", "surrogatepass")).hexdigest()[:32]
-
-
-def _ip() -> str:
-    return f"ip:{request.remote_addr}"
 
 
 def _user_ip() -> str:
@@ -83,7 +83,7 @@ def limited(*decorators: Callable) -> Callable:
     return apply
 
 
-def init_limits(app: Flask, *, enabled: bool, redis_url: str | None, limits: Limits) -> None:
+def init_limits(app: Flask, *, enabled: bool, redis_url: str | None) -> None:
     app.config["RATELIMIT_ENABLED"] = enabled
     app.config["RATELIMIT_STORAGE_URI"] = redis_url or "memory://"
     app.config["RATELIMIT_KEY_PREFIX"] = "flask-auth"

@@ -94,6 +94,7 @@ class Settings:
             )
         if partitioned and not secure:
             raise ConfigError("COOKIE_PARTITIONED=true needs COOKIE_SECURE=true (Partitioned cookies must be Secure)")
+        algorithm = reader.choice("JWT_ALGORITHM", ("HS256", "EdDSA", "ES256"), "HS256")
         access_ttl = reader.integer("ACCESS_TOKEN_TTL", 900, minimum=1)
         refresh_ttl = reader.integer("REFRESH_TOKEN_TTL", 2_592_000, minimum=1)
         if refresh_ttl < access_ttl:
@@ -120,8 +121,8 @@ class Settings:
             db_pool_size=reader.integer("DB_POOL_SIZE", 5, minimum=1),
             db_max_overflow=reader.integer("DB_MAX_OVERFLOW", 10, minimum=0),
             revocation_poll_seconds=_poll_seconds(reader, bool(env.get("REDIS_URL"))),
-            jwt_algorithm=reader.choice("JWT_ALGORITHM", ("HS256", "EdDSA", "ES256"), "HS256"),
-            jwt_private_key_file=_private_key_file(env, instance_path),
+            jwt_algorithm=algorithm,
+            jwt_private_key_file=_private_key_file(algorithm, reader.raw("JWT_PRIVATE_KEY_FILE")),
             argon2_time_cost=reader.integer("ARGON2_TIME_COST", 3, minimum=1),
             argon2_memory_kib=reader.integer("ARGON2_MEMORY_KIB", 65536, minimum=8),
             argon2_parallelism=reader.integer("ARGON2_PARALLELISM", 4, minimum=1),
@@ -226,11 +227,9 @@ def _dev_secret(path: Path) -> bytes:
     return secret
 
 
-def _private_key_file(env: Mapping[str, str], instance_path: str) -> str | None:
-    algorithm = (env.get("JWT_ALGORITHM") or "HS256").strip()
-    if algorithm.upper() == "HS256":
+def _private_key_file(algorithm: str, path: str | None) -> str | None:
+    if algorithm == "HS256":
         return None
-    path = (env.get("JWT_PRIVATE_KEY_FILE") or "").strip()
     if not path:
         raise ConfigError(f"JWT_ALGORITHM={algorithm} needs JWT_PRIVATE_KEY_FILE, a PEM private key")
     if not Path(path).is_file():

@@ -82,9 +82,10 @@ def is_authenticated() -> Response:
         authenticate(state, read_access(request), time.time())
         return jsonify(success=True)
     except Unauthorized:
-        if read_refresh(request) is None:
+        refresh_token = read_refresh(request)
+        if refresh_token is None:
             raise
-    return session_reply(state, _rotate(read_refresh(request)), {})
+    return session_reply(state, _rotate(refresh_token), {})
 
 
 @bp.post("/refresh")

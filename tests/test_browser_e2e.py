@@ -418,44 +418,26 @@ def plan(tmp: Path, https_port: int, ca: Path) -> dict[str, Shape]:
             api_env=api_env(name, ENVIRONMENT="DEV", FRONTEND_URL=f"http://localhost:{next_port}", **extra),
             gunicorn=False,
         )
-    app_host, api_host = PROD_HOSTS
-    shapes["prod"] = Shape(
-        name="prod",
-        app_url=f"https://{app_host}:{https_port}",
-        api_url=f"https://{api_host}:{https_port}",
-        cross_site=False,
-        resolve_hosts=PROD_HOSTS,
-        api_port=free_port(),
-        next_port=free_port(),
-        api_env=api_env(
-            "prod",
-            ENVIRONMENT="PROD",
-            FRONTEND_URL=f"https://{app_host}:{https_port}",
-            COOKIE_DOMAIN="example.test",
-            TRUSTED_PROXY_COUNT="1",
-        ),
-        gunicorn=True,
-        ca=ca,
-    )
-    app_host, api_host = CROSS_HOSTS
-    shapes["cross-site"] = Shape(
-        name="cross-site",
-        app_url=f"https://{app_host}:{https_port}",
-        api_url=f"https://{api_host}:{https_port}",
-        cross_site=True,
-        resolve_hosts=CROSS_HOSTS,
-        api_port=free_port(),
-        next_port=free_port(),
-        api_env=api_env(
-            "cross-site",
-            ENVIRONMENT="PROD",
-            FRONTEND_URL=f"https://{app_host}:{https_port}",
-            COOKIE_PARTITIONED="true",
-            TRUSTED_PROXY_COUNT="1",
-        ),
-        gunicorn=True,
-        ca=ca,
-    )
+
+    def https_shape(name: str, hosts: tuple[str, str], *, cross_site: bool, **extra: str) -> Shape:
+        """A production-shaped deployment behind nginx: PROD cookies over TLS."""
+        app_host, api_host = hosts
+        frontend = f"https://{app_host}:{https_port}"
+        return Shape(
+            name=name,
+            app_url=frontend,
+            api_url=f"https://{api_host}:{https_port}",
+            cross_site=cross_site,
+            resolve_hosts=hosts,
+            api_port=free_port(),
+            next_port=free_port(),
+            api_env=api_env(name, ENVIRONMENT="PROD", FRONTEND_URL=frontend, TRUSTED_PROXY_COUNT="1", **extra),
+            gunicorn=True,
+            ca=ca,
+        )
+
+    shapes["prod"] = https_shape("prod", PROD_HOSTS, cross_site=False, COOKIE_DOMAIN="example.test")
+    shapes["cross-site"] = https_shape("cross-site", CROSS_HOSTS, cross_site=True, COOKIE_PARTITIONED="true")
     return shapes
 
 

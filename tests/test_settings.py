@@ -7,7 +7,9 @@ import subprocess
 import pytest
 
 from auth.settings import ConfigError, Settings
-from tests.servers import BIN, ROOT, server_env
+from tests.servers import BIN, ROOT, flask_cli, server_env
+
+SECRET = {"JWT_SECRET": "x" * 32}
 
 
 def settings(tmp_path, **env: str) -> Settings:
@@ -42,24 +44,24 @@ def test_dev_secret_is_generated_once_and_kept(tmp_path):
     [
         ({}, "JWT_SECRET"),
         ({"JWT_SECRET": "short"}, "JWT_SECRET"),
-        ({"JWT_SECRET": "x" * 32, "ENVIRONMENT": "STAGING"}, "ENVIRONMENT"),
-        ({"JWT_SECRET": "x" * 32, "COOKIE_SAMESITE": "None", "COOKIE_SECURE": "false"}, "COOKIE_SAMESITE"),
-        ({"JWT_SECRET": "x" * 32, "COOKIE_SAMESITE": "sometimes"}, "COOKIE_SAMESITE"),
-        ({"JWT_SECRET": "x" * 32, "ACCESS_TOKEN_TTL": "soon"}, "ACCESS_TOKEN_TTL"),
-        ({"JWT_SECRET": "x" * 32, "ACCESS_TOKEN_TTL": "0"}, "ACCESS_TOKEN_TTL"),
-        ({"JWT_SECRET": "x" * 32, "FRONTEND_URL": "https://app.example.com/"}, "FRONTEND_URL"),
-        ({"JWT_SECRET": "x" * 32, "FRONTEND_URL": "app.example.com"}, "FRONTEND_URL"),
-        ({"JWT_SECRET": "x" * 32, "FRONTEND_URL": "*"}, "FRONTEND_URL"),
+        ({**SECRET, "ENVIRONMENT": "STAGING"}, "ENVIRONMENT"),
+        ({**SECRET, "COOKIE_SAMESITE": "None", "COOKIE_SECURE": "false"}, "COOKIE_SAMESITE"),
+        ({**SECRET, "COOKIE_SAMESITE": "sometimes"}, "COOKIE_SAMESITE"),
+        ({**SECRET, "ACCESS_TOKEN_TTL": "soon"}, "ACCESS_TOKEN_TTL"),
+        ({**SECRET, "ACCESS_TOKEN_TTL": "0"}, "ACCESS_TOKEN_TTL"),
+        ({**SECRET, "FRONTEND_URL": "https://app.example.com/"}, "FRONTEND_URL"),
+        ({**SECRET, "FRONTEND_URL": "app.example.com"}, "FRONTEND_URL"),
+        ({**SECRET, "FRONTEND_URL": "*"}, "FRONTEND_URL"),
         (
-            {"JWT_SECRET": "x" * 32, "COOKIE_PARTITIONED": "true", "COOKIE_SECURE": "false", "COOKIE_SAMESITE": "Lax"},
+            {**SECRET, "COOKIE_PARTITIONED": "true", "COOKIE_SECURE": "false", "COOKIE_SAMESITE": "Lax"},
             "COOKIE_PARTITIONED",
         ),
-        ({"JWT_SECRET": "x" * 32, "CSRF_MODE": "none"}, "CSRF_MODE"),
-        ({"JWT_SECRET": "x" * 32, "TRUSTED_PROXY_COUNT": "-1"}, "TRUSTED_PROXY_COUNT"),
-        ({"JWT_SECRET": "x" * 32, "RATELIMIT_ENABLED": "maybe"}, "RATELIMIT_ENABLED"),
-        ({"JWT_SECRET": "x" * 32, "COOKIE_DOMAIN": "https://example.com"}, "COOKIE_DOMAIN"),
-        ({"JWT_SECRET": "x" * 32, "JWT_ALGORITHM": "EdDSA"}, "JWT_PRIVATE_KEY_FILE"),
-        ({"JWT_SECRET": "x" * 32, "UNSAFE_TEST_COOKIE_SAMESITE_NONE_INSECURE": "true"}, "UNSAFE_TEST"),
+        ({**SECRET, "CSRF_MODE": "none"}, "CSRF_MODE"),
+        ({**SECRET, "TRUSTED_PROXY_COUNT": "-1"}, "TRUSTED_PROXY_COUNT"),
+        ({**SECRET, "RATELIMIT_ENABLED": "maybe"}, "RATELIMIT_ENABLED"),
+        ({**SECRET, "COOKIE_DOMAIN": "https://example.com"}, "COOKIE_DOMAIN"),
+        ({**SECRET, "JWT_ALGORITHM": "EdDSA"}, "JWT_PRIVATE_KEY_FILE"),
+        ({**SECRET, "UNSAFE_TEST_COOKIE_SAMESITE_NONE_INSECURE": "true"}, "UNSAFE_TEST"),
     ],
     ids=[
         "prod-without-secret",
@@ -89,15 +91,7 @@ def test_bad_settings_name_the_variable(tmp_path, env, names):
 def test_prod_server_refuses_to_start_without_secret(tmp_path):
     env = server_env(tmp_path, ENVIRONMENT="PROD")
     env.pop("JWT_SECRET")
-    result = subprocess.run(
-        [str(BIN / "flask"), "--app", "app", "users", "list"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = flask_cli(env, "users", "list")
     assert result.returncode == 3
     lines = result.stderr.strip().splitlines()
     assert lines == [lines[0]] and "JWT_SECRET" in lines[0], result.stderr
