@@ -17,23 +17,25 @@ from flask import Flask
 from flask_migrate import Migrate
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from auth.admission import HashGate
-from auth.cli import init_cli
-from auth.cors import init_cors
-from auth.csrf import init_csrf
-from auth.errors import register_error_handlers
-from auth.headers import init_headers, static_headers
-from auth.keys import load_keys
-from auth.limits import init_limits
-from auth.openapi_view import bp as openapi_bp
-from auth.passwords import Passwords
-from auth.revocation import RevocationView
-from auth.service_views import bp as service_bp
-from auth.sessions import SessionStore
-from auth.settings import ConfigError, Settings
-from auth.state import AuthState
-from auth.token_cache import VerifiedTokens
-from auth.views import bp as auth_bp
+from auth.core.admission import HashGate
+from auth.core.audit import add_context_provider
+from auth.core.keys import load_keys
+from auth.core.passwords import Passwords
+from auth.core.revocation import RevocationView
+from auth.core.sessions import SessionStore
+from auth.core.settings import ConfigError, Settings
+from auth.core.state import AuthState
+from auth.core.token_cache import VerifiedTokens
+from auth.ops.cli import init_cli
+from auth.web.cors import init_cors
+from auth.web.csrf import init_csrf
+from auth.web.errors import register_error_handlers
+from auth.web.headers import init_headers, static_headers
+from auth.web.limits import init_limits
+from auth.web.openapi_view import bp as openapi_bp
+from auth.web.request_context import request_fields
+from auth.web.service_views import bp as service_bp
+from auth.web.views import bp as auth_bp
 from models import db
 from models.engine import engine_options, tune_sqlite
 
@@ -98,6 +100,7 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     app.register_blueprint(service_bp)
     app.register_blueprint(openapi_bp)
     init_cli(app)
+    add_context_provider(request_fields)
     _init_logging()
     return app
 
@@ -131,6 +134,6 @@ def __getattr__(name: str) -> Flask:
         try:
             _app = create_app()
         except ConfigError as error:
-            sys.stderr.write(f"Configuration error: {error} (python -m auth.doctor explains the cookie settings)\n")
+            sys.stderr.write(f"Configuration error: {error} (python -m auth.ops.doctor explains the cookie settings)\n")
             raise SystemExit(CONFIG_ERROR_EXIT) from None
     return _app

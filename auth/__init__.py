@@ -3,6 +3,6 @@
 Import ``login_required`` and ``current_principal`` to guard your own views.
 """
 
-from auth.guard import Principal, current_principal, login_required
+from auth.web.guard import Principal, current_principal, login_required
 
 __all__ = ["Principal", "current_principal", "login_required"]

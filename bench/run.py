@@ -53,7 +53,7 @@ from argon2 import PasswordHasher
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from auth.settings import Settings  # noqa: E402
+from auth.core.settings import Settings  # noqa: E402
 
 BIN = Path(sys.executable).parent
 LUA = Path(__file__).resolve().parent / "wrk.lua"
@@ -236,7 +236,7 @@ def token_check_us(env: dict[str, str], token: str) -> tuple[float, float]:
     import jwt
 
     from app import create_app
-    from auth.tokens import REQUIRED_CLAIMS, decode_access
+    from auth.core.tokens import REQUIRED_CLAIMS, decode_access
 
     app = create_app(env)
     state = app.extensions["auth"]
@@ -275,7 +275,7 @@ def fresh_tokens(env: dict[str, str], token: str, count: int, path: Path) -> Pat
     import jwt
 
     from app import create_app
-    from auth.tokens import encode_access
+    from auth.core.tokens import encode_access
 
     state = create_app(env).extensions["auth"]
     claims = jwt.decode(token, options={"verify_signature": False})

@@ -1,7 +1,7 @@
 """An append-only log of sessions whose access tokens must be refused.
 
 Each process keeps an in-memory view of recent rows (see
-``auth.revocation``); rows older than the access-token life are useless and
+``auth.core.revocation``); rows older than the access-token life are useless and
 pruned. It has no foreign key: it must outlive the deleted user it names.
 """
 

@@ -3,7 +3,7 @@
 Configurations the server accepts run twice: through the app's own CLI
 (`make_app` + `test_cli_runner`, the settings the server runs with) and from
 the raw environment (`click.testing.CliRunner(env=...)` on the bare command,
-as `python -m auth.doctor` does). Configurations that `Settings` refuses can
+as `python -m auth.ops.doctor` does). Configurations that `Settings` refuses can
 only run the second way, because no app can be built from them; the doctor
 must still explain them instead of crashing.
 """
@@ -20,8 +20,8 @@ import pytest
 from click.testing import CliRunner, Result
 from flask import Flask
 
-from auth.doctor import Finding, diagnose, doctor_group, domain_matches, registrable_domain
-from auth.settings import Settings
+from auth.core.settings import Settings
+from auth.ops.doctor import Finding, diagnose, doctor_group, domain_matches, registrable_domain
 from tests.conftest import SECRET, base_env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -167,7 +167,7 @@ def test_python_m_auth_doctor_explains_a_config_the_server_refuses(tmp_path):
         if value is not None
     }
     done = subprocess.run(
-        [sys.executable, "-m", "auth.doctor", "--api-url", "http://localhost:3001"],
+        [sys.executable, "-m", "auth.ops.doctor", "--api-url", "http://localhost:3001"],
         cwd=ROOT,
         env=env,
         capture_output=True,

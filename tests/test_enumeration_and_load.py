@@ -10,8 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from auth.admission import HashGate
-from auth.errors import Unavailable
+from auth.core.admission import HashGate
+from auth.core.errors import Unavailable
 from tests.conftest import PASSWORD, add_user
 
 REALISTIC_ARGON2 = {"ARGON2_TIME_COST": "2", "ARGON2_MEMORY_KIB": "16384", "ARGON2_PARALLELISM": "1"}

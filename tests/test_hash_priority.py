@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from auth.passwords import HASH_NICE, Passwords
-from auth.settings import Settings
+from auth.core.passwords import HASH_NICE, Passwords
+from auth.core.settings import Settings
 from tests.conftest import PASSWORD, base_env
 
 

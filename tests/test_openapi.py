@@ -18,11 +18,11 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import OpenAPIV31SpecValidator
 from werkzeug.test import TestResponse
 
-from auth.openapi_view import DOCUMENT
-from auth.openapi_view import bp as openapi_bp
+from auth.web.openapi_view import DOCUMENT, document, merge
+from auth.web.openapi_view import bp as openapi_bp
 from tests.conftest import PASSWORD, add_user
 
-DOC: dict[str, Any] = json.loads(DOCUMENT.read_text(encoding="utf-8"))
+DOC: dict[str, Any] = document()
 AUTOMATIC_METHODS = {"HEAD", "OPTIONS"}
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 EVIL = "https://evil.example"
@@ -124,7 +124,7 @@ def test_validator_catches_an_invalid_document() -> None:
 
 def test_every_route_is_documented_with_its_methods_and_nothing_else(api: Flask) -> None:
     actual, doc = routes(api), documented()
-    assert actual - doc == set(), "routes missing from auth/openapi.json"
+    assert actual - doc == set(), "routes missing from auth/web/openapi.json"
     assert doc - actual == set(), "documented operations the app does not serve"
 
 
@@ -164,8 +164,13 @@ def test_served_document_is_the_file(api_client: FlaskClient) -> None:
     check_reply(response, "/openapi.json", "GET")
 
 
-def test_served_document_is_the_one_on_disk() -> None:
-    assert DOCUMENT == Path(__file__).resolve().parent.parent / "auth" / "openapi.json"
+def test_capability_fragments_merge_and_may_not_redefine() -> None:
+    base = {"paths": {"/a": {}}, "components": {"schemas": {"A": {}}}}
+    merged = merge(base, {"mail": {"paths": {"/b": {}}, "components": {"schemas": {"B": {}}}}})
+    assert set(merged["paths"]) == {"/a", "/b"} and set(merged["components"]["schemas"]) == {"A", "B"}
+    with pytest.raises(ValueError, match="/a"):
+        merge(merged, {"mfa": {"paths": {"/a": {}}}})
+    assert DOCUMENT.is_file()
 
 
 def test_undocumented_method_gets_405_with_allow(api_client: FlaskClient) -> None:

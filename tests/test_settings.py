@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from auth.settings import ConfigError, Settings
+from auth.core.settings import ConfigError, Settings
 from tests.servers import BIN, ROOT, flask_cli, server_env
 
 SECRET = {"JWT_SECRET": "x" * 32}

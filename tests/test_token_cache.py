@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from auth.errors import Unauthorized
-from auth.guard import authenticate
-from auth.token_cache import VerifiedTokens
+from auth.core.errors import Unauthorized
+from auth.core.token_cache import VerifiedTokens
+from auth.web.guard import authenticate
 
 
 def test_cached_token_still_expires(app, make_user, login, client):

@@ -1,0 +1,43 @@
+"""What a new username and password must be.
+
+Passwords: 8 to 1024 characters, not the username, and not one of the common
+passwords shipped in ``common_passwords.txt`` (NIST SP 800-63B's advice: a
+length floor and a block list, no composition rules).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+from pathlib import Path
+
+from auth.core.errors import BadRequest
+from models.user import username_key
+
+MIN_PASSWORD = 8
+USERNAME = re.compile(r"^[\w.@+-]{3,64}$")
+
+
+@cache
+def _common() -> frozenset[str]:
+    text = (Path(__file__).with_name("common_passwords.txt")).read_text()
+    return frozenset(line.strip().casefold() for line in text.splitlines() if line.strip())
+
+
+def check_username(name: str) -> str:
+    """The username as stored (NFKC, trimmed), or BadRequest."""
+    normalised = unicodedata.normalize("NFKC", name).strip()
+    if not USERNAME.match(normalised):
+        raise BadRequest("The username must be 3 to 64 letters, digits or . _ @ + - characters.")
+    return normalised
+
+
+def check_password(password: str, username: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise BadRequest(f"The password must be at least {MIN_PASSWORD} characters long.")
+    folded = password.casefold()
+    if username_key(username) in folded or folded in username_key(username):
+        raise BadRequest("The password must not contain the username.")
+    if folded in _common():
+        raise BadRequest("This password is too common; choose another.")

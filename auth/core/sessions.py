@@ -1,0 +1,176 @@
+"""Session and refresh-token lifecycle: start, rotate, revoke, list, prune.
+
+A refresh token is 32 random bytes, stored only as its SHA-256. Rotation
+derives the successor as HMAC(key, old token): the server can hand the same
+successor to a second request that presents the old token within the grace
+window (two tabs, a page and the middleware) without storing any token in
+clear, and two racing rotations agree on the result. A rotated token
+presented after the grace window is reuse: the whole session ends.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import delete, or_, select, update
+
+from auth.core.errors import Unauthorized
+from auth.core.revocation import RevocationView
+from auth.core.settings import Settings
+from models import REVOKED, RefreshToken, Revocation, Session, User, db
+
+PRUNE_EVERY_SECONDS = 3600
+
+
+class DeadRefreshToken(Unauthorized):
+    """The refresh token can never work again: the reply also expires the cookies."""
+
+    message = "The refresh token is not valid; sign in again."
+
+
+class RefreshReuse(DeadRefreshToken):
+    message = "This refresh token was already used; the session has been ended."
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session_id = session.id
+        self.user_id = session.user_id
+
+
+class SessionEnded(DeadRefreshToken):
+    message = "The session has ended; sign in again."
+
+
+@dataclass(frozen=True)
+class Issued:
+    session: Session
+    refresh_token: str
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class SessionStore:
+    def __init__(self, settings: Settings, revocations: RevocationView) -> None:
+        self._settings = settings
+        self._revocations = revocations
+        self._successor_key = hmac.new(settings.jwt_secret, b"refresh-token-successor", "sha256").digest()
+        self._pruned_at = 0.0
+
+    def start(self, user: User, *, user_agent: str, ip: str, now: float) -> Issued:
+        self._maybe_prune(now)
+        session = Session(
+            id=secrets.token_urlsafe(16),
+            user_id=user.id,
+            created_at=now,
+            last_used_at=now,
+            expires_at=now + self._settings.refresh_token_ttl,
+            version=1,
+            user_agent=user_agent[:256],
+            ip=ip[:64],
+        )
+        token = secrets.token_urlsafe(32)
+        db.session.add(session)
+        db.session.flush()
+        db.session.add(RefreshToken(token_hash=token_hash(token), session_id=session.id, created_at=now))
+        db.session.commit()
+        return Issued(session, token)
+
+    def rotate(self, token: str, *, now: float) -> Issued:
+        """Exchange a refresh token for its successor; raise Unauthorized if it can't be."""
+        row = db.session.get(RefreshToken, token_hash(token))
+        if row is None:
+            raise DeadRefreshToken()
+        session = db.session.get(Session, row.session_id)
+        if session is None or not session.is_live(now):
+            raise SessionEnded()
+        successor = self._successor(token)
+        if row.rotated_at is None:
+            claimed = db.session.execute(
+                update(RefreshToken)
+                .where(RefreshToken.token_hash == row.token_hash, RefreshToken.rotated_at.is_(None))
+                .values(rotated_at=now)
+            ).rowcount
+            if claimed == 1:
+                db.session.add(RefreshToken(token_hash=token_hash(successor), session_id=session.id, created_at=now))
+                session.last_used_at = now
+                db.session.commit()
+                return Issued(session, successor)
+            db.session.rollback()
+            db.session.refresh(row)
+        if row.rotated_at is not None and now - row.rotated_at <= self._settings.refresh_grace_seconds:
+            current = db.session.get(RefreshToken, token_hash(successor))
+            if current is not None and current.rotated_at is None:
+                return Issued(session, successor)
+            raise Unauthorized("This refresh token was just replaced; use the newer one.")
+        self.revoke([session.id], now=now)
+        raise RefreshReuse(session)
+
+    def session_id_for(self, refresh_token: str) -> str | None:
+        row = db.session.get(RefreshToken, token_hash(refresh_token))
+        return row.session_id if row is not None else None
+
+    def find_live(self, session_id: str, now: float) -> Session | None:
+        session = db.session.get(Session, session_id)
+        return session if session is not None and session.is_live(now) else None
+
+    def live_for_user(self, user_id: int, now: float) -> list[Session]:
+        return list(
+            db.session.scalars(
+                select(Session)
+                .where(Session.user_id == user_id, Session.revoked_at.is_(None), Session.expires_at > now)
+                .order_by(Session.last_used_at.desc())
+            )
+        )
+
+    def revoke(self, session_ids: list[str], *, now: float) -> None:
+        """End sessions: their refresh tokens stop working and access tokens are refused."""
+        if not session_ids:
+            return
+        db.session.execute(
+            update(Session).where(Session.id.in_(session_ids), Session.revoked_at.is_(None)).values(revoked_at=now)
+        )
+        self._log_and_publish([(sid, REVOKED) for sid in session_ids], now)
+
+    def revoke_user(self, user_id: int, *, now: float, keep: str | None = None) -> list[str]:
+        ids = [s.id for s in self.live_for_user(user_id, now) if s.id != keep]
+        self.revoke(ids, now=now)
+        return ids
+
+    def reissue_for_user(self, user_id: int, *, now: float) -> None:
+        """Refuse the user's current access tokens but keep the sessions (roles changed).
+
+        The next refresh, silent or explicit, mints a token with the new roles.
+        """
+        sessions = self.live_for_user(user_id, now)
+        for session in sessions:
+            session.version += 1
+        self._log_and_publish([(s.id, s.version) for s in sessions], now)
+
+    def prune(self, now: float) -> int:
+        """Delete sessions that expired or were revoked longer ago than any token lives."""
+        horizon = now - self._settings.access_token_ttl - 60
+        result = db.session.execute(delete(Session).where(or_(Session.expires_at < now, Session.revoked_at < horizon)))
+        db.session.execute(delete(Revocation).where(Revocation.created_at < horizon))
+        db.session.commit()
+        return result.rowcount
+
+    def _maybe_prune(self, now: float) -> None:
+        if now - self._pruned_at >= PRUNE_EVERY_SECONDS:
+            self._pruned_at = now
+            self.prune(now)
+
+    def _log_and_publish(self, entries: list[tuple[str, int]], now: float) -> None:
+        for session_id, min_version in entries:
+            db.session.add(Revocation(session_id=session_id, min_version=min_version, created_at=now))
+        db.session.commit()
+        self._revocations.record(entries, now)
+
+    def _successor(self, token: str) -> str:
+        digest = hmac.new(self._successor_key, token.encode(), "sha256").digest()
+        return base64.urlsafe_b64encode(digest).decode().rstrip("=")

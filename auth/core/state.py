@@ -1,0 +1,31 @@
+"""The auth server's per-app objects, built once in the factory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+
+from auth.core.admission import HashGate
+from auth.core.passwords import Passwords
+from auth.core.revocation import RevocationView
+from auth.core.sessions import SessionStore
+from auth.core.settings import Settings
+from auth.core.token_cache import VerifiedTokens
+from auth.core.tokens import Keys
+
+
+@dataclass(frozen=True)
+class AuthState:
+    settings: Settings
+    keys: Keys
+    passwords: Passwords
+    gate: HashGate
+    revocations: RevocationView
+    sessions: SessionStore
+    static_headers: tuple[tuple[str, str], ...]
+    verified_tokens: VerifiedTokens
+
+
+def auth_state() -> AuthState:
+    return current_app.extensions["auth"]

@@ -1,0 +1,128 @@
+"""Operator commands: ``flask users ...`` and ``flask sessions prune``."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from auth.core.accounts import create_user, find_user, set_password
+from auth.core.errors import AuthError
+from auth.core.policy import check_password, check_username
+from auth.core.state import auth_state
+from auth.ops.doctor import doctor_group
+from models import User, db
+
+
+class _DatabaseGroup(AppGroup):
+    """Turns "no such table" into a sentence that says what to run."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (OperationalError, ProgrammingError) as error:
+            db.session.rollback()
+            raise click.ClickException(
+                f"The database is not ready ({error.orig.__class__.__name__}); run 'flask db upgrade' first."
+            ) from None
+
+
+users = _DatabaseGroup("users", help="Create, list and manage users.")
+sessions = _DatabaseGroup("sessions", help="Maintain the session table.")
+
+
+def _read_password(name: str, from_stdin: bool) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        check_password(password, name)
+    except AuthError as error:
+        raise click.ClickException(error.message) from None
+    return password
+
+
+def _user(name: str) -> User:
+    user = find_user(name)
+    if user is None:
+        raise click.ClickException(f"No user named {name!r}.")
+    return user
+
+
+@users.command("create")
+@click.argument("name")
+@click.option("--role", "roles", multiple=True, help="A role to grant; repeat for several.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+def create(name: str, roles: tuple[str, ...], password_stdin: bool) -> None:
+    """Create a user NAME."""
+    try:
+        name = check_username(name)
+        if find_user(name) is not None:
+            raise click.ClickException(f"A user named {name!r} already exists.")
+        user = create_user(auth_state(), name, _read_password(name, password_stdin), sorted(set(roles)))
+    except AuthError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Created user {user.username} (id {user.id}).")
+
+
+@users.command("list")
+def list_users() -> None:
+    """List every user with their roles."""
+    for user in db.session.scalars(select(User).order_by(User.id)):
+        click.echo(f"{user.id}\t{user.username}\t{','.join(user.roles or []) or '-'}")
+
+
+@users.command("set-password")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+def set_password_command(name: str, password_stdin: bool) -> None:
+    """Set NAME's password and sign out all of their sessions."""
+    user = _user(name)
+    set_password(auth_state(), user, _read_password(user.username, password_stdin))
+    ended = auth_state().sessions.revoke_user(user.id, now=time.time())
+    click.echo(f"Password changed for {user.username}; {len(ended)} session(s) signed out.")
+
+
+@users.command("set-roles")
+@click.argument("name")
+@click.option("--role", "roles", multiple=True, help="The complete new set of roles; none clears them.")
+def set_roles(name: str, roles: tuple[str, ...]) -> None:
+    """Replace NAME's roles; live access tokens are refused until refreshed."""
+    user = _user(name)
+    user.roles = sorted(set(roles))
+    db.session.commit()
+    auth_state().sessions.reissue_for_user(user.id, now=time.time())
+    click.echo(f"Roles of {user.username}: {', '.join(user.roles) or '-'}.")
+
+
+@users.command("delete")
+@click.argument("name")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def delete(name: str, yes: bool) -> None:
+    """Delete NAME; their sessions end at once."""
+    user = _user(name)
+    if not yes:
+        click.confirm(f"Delete {user.username} and end their sessions?", abort=True)
+    auth_state().sessions.revoke_user(user.id, now=time.time())
+    db.session.delete(user)
+    db.session.commit()
+    click.echo(f"Deleted user {user.username}.")
+
+
+@sessions.command("prune")
+def prune() -> None:
+    """Delete expired and long-revoked sessions and old revocation entries."""
+    removed = auth_state().sessions.prune(time.time())
+    click.echo(f"Pruned {removed} session(s).")
+
+
+def init_cli(app: Flask) -> None:
+    app.cli.add_command(users)
+    app.cli.add_command(sessions)
+    app.cli.add_command(doctor_group)

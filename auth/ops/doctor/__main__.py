@@ -1,0 +1,3 @@
+from auth.ops.doctor.command import main
+
+main()

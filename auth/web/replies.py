@@ -1,0 +1,45 @@
+"""Replies that start or continue a session: a fresh access token and cookies."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flask import Response, jsonify
+
+from auth.core.sessions import Issued
+from auth.core.state import AuthState
+from auth.core.tokens import encode_access
+from auth.web.cookies import set_auth_cookies
+from auth.web.csrf import csrf_token_for
+
+
+def session_reply(state: AuthState, issued: Issued, payload: dict[str, Any], status: int = 200) -> Response:
+    settings = state.settings
+    now = time.time()
+    session = issued.session
+    access = encode_access(
+        state.keys,
+        user_id=session.user_id,
+        session_id=session.id,
+        version=session.version,
+        roles=session.user.roles or [],
+        issuer=settings.jwt_issuer,
+        now=now,
+        ttl=settings.access_token_ttl,
+    )
+    csrf = csrf_token_for(settings.jwt_secret, session.id) if settings.csrf_mode == "double-submit" else None
+    body = {"success": True, **payload}
+    if csrf is not None:
+        body["csrf_token"] = csrf
+    response = jsonify(body)
+    response.status_code = status
+    set_auth_cookies(
+        response,
+        settings,
+        access=access,
+        refresh=issued.refresh_token,
+        refresh_max_age=max(0, int(session.expires_at - now)),
+        csrf=csrf,
+    )
+    return response

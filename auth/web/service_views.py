@@ -1,0 +1,37 @@
+"""Endpoints outside /auth: liveness and the public keys."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, jsonify
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from auth.core.errors import NotFound
+from auth.core.keys import jwks
+from auth.core.state import auth_state
+from auth.web.errors import error_reply
+from models import db
+
+bp = Blueprint("service", __name__)
+log = logging.getLogger(__name__)
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.warning("health check: the database is unreachable")
+        return error_reply(503, "The database is unreachable.")
+    return jsonify(success=True, database="ok")
+
+
+@bp.get("/.well-known/jwks.json")
+def public_keys() -> Response:
+    keys = jwks(auth_state().keys)
+    if keys is None:
+        raise NotFound("No public keys: tokens are signed with a shared secret (HS256).")
+    return jsonify(keys)

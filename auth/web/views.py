@@ -1,0 +1,202 @@
+"""The /auth endpoints: parse the request, call the services, reply."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, Response, jsonify, request
+
+from auth.core.accounts import check_password, create_user, find_user, set_password
+from auth.core.audit import audit
+from auth.core.errors import AuthError, InvalidCredentials, NotFound, Unauthorized
+from auth.core.policy import check_password as check_new_password
+from auth.core.policy import check_username
+from auth.core.sessions import DeadRefreshToken, Issued, RefreshReuse
+from auth.core.state import auth_state
+from auth.core.tokens import session_of
+from auth.web.cookies import clear_auth_cookies, read_access, read_refresh
+from auth.web.errors import error_reply
+from auth.web.guard import authenticate, current_principal, login_required
+from auth.web.limits import limited, login_limits, password_limit, refresh_limit, register_limit
+from auth.web.payload import is_form_post, read_fields
+from auth.web.replies import session_reply
+from auth.web.signin_flow import complete_sign_in
+from auth.web.signin_page import render_signin, signed_in
+from models import User, db
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+def _rotate(token: str | None) -> Issued:
+    if not token:
+        raise Unauthorized("Not authenticated: no refresh token.")
+    state = auth_state()
+    try:
+        issued = state.sessions.rotate(token, now=time.time())
+    except RefreshReuse as reuse:
+        audit("refresh_reuse_detected", user_id=reuse.user_id, session_id=reuse.session_id)
+        raise
+    audit("refresh", user_id=issued.session.user_id, session_id=issued.session.id)
+    return issued
+
+
+@bp.errorhandler(DeadRefreshToken)
+def _dead_refresh_token(error: DeadRefreshToken) -> Response:
+    """Expire the cookies too, so the browser stops presenting a token that can never work."""
+    response = error_reply(error.status, error.message)
+    clear_auth_cookies(response, auth_state().settings)
+    return response
+
+
+@bp.get("/login")
+def signin_page() -> Response:
+    return render_signin(next_url=request.args.get("next"))
+
+
+@bp.post("/login")
+@limited(*login_limits)
+def login() -> Response:
+    try:
+        fields = read_fields("username", "password", optional=("next",))
+        state = auth_state()
+        user = find_user(fields["username"])
+        if not check_password(state, user, fields["password"]) or user is None:
+            audit("login_failed", user_id=user.id if user else None, known_user=user is not None)
+            raise InvalidCredentials()
+    except AuthError as error:
+        if is_form_post():
+            return render_signin(error=error.message, status=error.status, next_url=request.form.get("next"))
+        raise
+    reply = complete_sign_in(user, method="password", payload={"message": "User logged in"})
+    return signed_in(reply, user, fields.get("next")) if is_form_post() else reply
+
+
+@bp.get("/is-authenticated")
+def is_authenticated() -> Response:
+    state = auth_state()
+    try:
+        authenticate(state, read_access(request), time.time())
+        return jsonify(success=True)
+    except Unauthorized:
+        refresh_token = read_refresh(request)
+        if refresh_token is None:
+            raise
+    return session_reply(state, _rotate(refresh_token), {})
+
+
+@bp.post("/refresh")
+@refresh_limit
+def refresh() -> Response:
+    return session_reply(auth_state(), _rotate(read_refresh(request)), {"message": "Token refreshed"})
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    state = auth_state()
+    access, refresh_token = read_access(request), read_refresh(request)
+    session_id = session_of(access, state.keys, issuer=state.settings.jwt_issuer) if access else None
+    if session_id is None and refresh_token:
+        session_id = state.sessions.session_id_for(refresh_token)
+    if session_id is not None:
+        state.sessions.revoke([session_id], now=time.time())
+        audit("logout", session_id=session_id)
+    response = jsonify(success=True, message="Logged out")
+    clear_auth_cookies(response, state.settings)
+    return response
+
+
+@bp.post("/logout-all")
+@login_required
+def logout_all() -> Response:
+    state = auth_state()
+    principal = current_principal()
+    ended = state.sessions.revoke_user(int(principal.user_id), now=time.time())
+    audit("logout_all", user_id=principal.user_id, session_id=principal.session_id, sessions=len(ended))
+    response = jsonify(success=True, message=f"Signed out of {len(ended)} session(s)")
+    clear_auth_cookies(response, state.settings)
+    return response
+
+
+@bp.get("/me")
+@login_required
+def me() -> Response:
+    user = db.session.get(User, int(current_principal().user_id))
+    if user is None:
+        raise Unauthorized("This user no longer exists.")
+    return jsonify(success=True, user=user.as_json())
+
+
+@bp.get("/sessions")
+@login_required
+def sessions() -> Response:
+    principal = current_principal()
+    live = auth_state().sessions.live_for_user(int(principal.user_id), time.time())
+    return jsonify(
+        success=True,
+        sessions=[
+            {
+                "id": s.id,
+                "created_at": _iso(s.created_at),
+                "last_used_at": _iso(s.last_used_at),
+                "user_agent": s.user_agent,
+                "ip": s.ip,
+                "current": s.id == principal.session_id,
+            }
+            for s in live
+        ],
+    )
+
+
+@bp.delete("/sessions/<session_id>")
+@login_required
+def end_session(session_id: str) -> Response:
+    state = auth_state()
+    principal = current_principal()
+    session = state.sessions.find_live(session_id, time.time())
+    if session is None or str(session.user_id) != principal.user_id:
+        raise NotFound("No such session.")
+    state.sessions.revoke([session.id], now=time.time())
+    audit("session_revoked", user_id=principal.user_id, session_id=session.id)
+    response = jsonify(success=True, message="Session ended")
+    if session.id == principal.session_id:
+        clear_auth_cookies(response, state.settings)
+    return response
+
+
+@bp.post("/register")
+@register_limit
+def register() -> Response:
+    state = auth_state()
+    if not state.settings.allow_registration:
+        raise NotFound("Registration is disabled on this server.")
+    fields = read_fields("username", "password")
+    name = check_username(fields["username"])
+    check_new_password(fields["password"], name)
+    user = create_user(state, name, fields["password"])
+    return complete_sign_in(
+        user, method="register", event="register", payload={"message": "User registered"}, status=201
+    )
+
+
+@bp.post("/password")
+@login_required
+@password_limit
+def change_password() -> Response:
+    state = auth_state()
+    principal = current_principal()
+    fields = read_fields("current_password", "new_password")
+    user = db.session.get(User, int(principal.user_id))
+    if user is None:
+        raise Unauthorized("This user no longer exists.")
+    if not check_password(state, user, fields["current_password"]):
+        audit("password_change_failed", user_id=user.id, session_id=principal.session_id)
+        raise InvalidCredentials("The current password is wrong.")
+    check_new_password(fields["new_password"], user.username)
+    set_password(state, user, fields["new_password"])
+    ended = state.sessions.revoke_user(user.id, now=time.time(), keep=principal.session_id)
+    audit("password_changed", user_id=user.id, session_id=principal.session_id, sessions_ended=len(ended))
+    return jsonify(success=True, message="Password changed; other sessions were signed out")
+
+
+def _iso(timestamp: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(timestamp))
