@@ -34,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -60,7 +61,7 @@ BIN = Path(sys.executable).parent
 
 BROWSERS = ("chromium", "firefox")
 SHAPES = ("dev", "prod", "cross-site")
-SCENARIOS = (
+CORE_SCENARIOS = (
     "unauthenticated-dashboard-redirects-to-login",
     "login-lands-on-dashboard",
     "reload-keeps-session",
@@ -69,6 +70,17 @@ SCENARIOS = (
     "wrong-password-sets-no-cookie",
     "builtin-signin-page",
 )
+
+
+def capability_scenarios() -> tuple[str, ...]:
+    """Names defined in tests/e2e/scenarios/*.mjs, each written as ``async "name"(cfg, s)``."""
+    names: list[str] = []
+    for module in sorted((HARNESS / "scenarios").glob("*.mjs")):
+        names += re.findall(r'^\s*async "([a-z0-9-]+)"\(', module.read_text(), flags=re.MULTILINE)
+    return tuple(names)
+
+
+SCENARIOS = CORE_SCENARIOS + capability_scenarios()
 INSECURE_SHAPE = "dev-samesite-none-insecure"
 
 USERNAME = "alice"

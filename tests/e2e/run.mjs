@@ -11,6 +11,8 @@
 //   timeoutMs?, scenarios: [names]}
 
 import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { openBrowser, waitForUrl } from "./browsers.mjs";
 
 /**
@@ -258,8 +260,27 @@ async function builtinLanding(cfg, s, h, target) {
 
 export const SCENARIO_NAMES = Object.keys(SCENARIOS);
 
+/**
+ * Each capability keeps its scenarios in scenarios/<capability>.mjs, whose
+ * default export takes this kit and returns more entries for SCENARIOS
+ * (tests/test_browser_e2e.py finds their names by the same `async "name"(` shape).
+ */
+async function loadCapabilityScenarios() {
+  const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), "scenarios");
+  if (!fs.existsSync(dir)) return;
+  const kit = { helpers, check, sleep, waitForUrl, ScenarioFailure };
+  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(".mjs")).sort()) {
+    const module = await import(pathToFileURL(path.join(dir, file)).href);
+    for (const [name, run] of Object.entries(module.default(kit))) {
+      if (name in SCENARIOS) throw new Error(`scenario ${name} is defined twice (${file})`);
+      SCENARIOS[name] = run;
+    }
+  }
+}
+
 /** @param {Config} cfg */
 async function main(cfg) {
+  await loadCapabilityScenarios();
   for (const scenario of cfg.scenarios) {
     const run = SCENARIOS[scenario];
     const started = Date.now();
