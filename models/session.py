@@ -24,6 +24,9 @@ class Session(db.Model):
     last_used_at: Mapped[float] = mapped_column(Float)
     expires_at: Mapped[float] = mapped_column(Float, index=True)
     revoked_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # When the user last proved who they are in this session (sign-in or
+    # reauthentication): what "recent sign-in" for sensitive changes reads.
+    authenticated_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     user_agent: Mapped[str] = mapped_column(String(256), default="")
     ip: Mapped[str] = mapped_column(String(64), default="")

@@ -10,6 +10,9 @@ from __future__ import annotations
 class AuthError(Exception):
     status = 400
     message = "The request could not be processed."
+    # A stable, machine-readable name for failures a client reacts to
+    # (``reauth_required``, ...), sent as ``error`` beside the message.
+    code: str | None = None
 
     def __init__(self, message: str | None = None, *, retry_after: int | None = None) -> None:
         super().__init__(message or self.message)
@@ -38,6 +41,11 @@ class Forbidden(AuthError):
 
 class CSRFError(Forbidden):
     message = "Cross-site request refused."
+
+
+class ReauthRequired(Forbidden):
+    message = "This needs a recent sign-in: confirm who you are at POST /auth/reauthenticate, then try again."
+    code = "reauth_required"
 
 
 class NotFound(AuthError):

@@ -69,6 +69,7 @@ class SessionStore:
             user_id=user.id,
             created_at=now,
             last_used_at=now,
+            authenticated_at=now,
             expires_at=now + self._settings.refresh_token_ttl,
             version=1,
             user_agent=user_agent[:256],
@@ -110,6 +111,18 @@ class SessionStore:
             raise Unauthorized("This refresh token was just replaced; use the newer one.")
         self.revoke([session.id], now=now)
         raise RefreshReuse(session)
+
+    def authenticated_since(self, session_id: str, now: float) -> float | None:
+        """When the live session's user last proved who they are, or None if it is not live."""
+        session = self.find_live(session_id, now)
+        if session is None:
+            return None
+        return session.authenticated_at if session.authenticated_at is not None else session.created_at
+
+    def mark_authenticated(self, session_id: str, *, now: float) -> None:
+        """Record a fresh proof of identity (reauthentication) for a live session."""
+        db.session.execute(update(Session).where(Session.id == session_id).values(authenticated_at=now))
+        db.session.commit()
 
     def session_id_for(self, refresh_token: str) -> str | None:
         row = db.session.get(RefreshToken, token_hash(refresh_token))

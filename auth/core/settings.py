@@ -68,6 +68,7 @@ class Settings:
     hash_queue: int = 32
     db_pool_size: int = 5
     db_max_overflow: int = 10
+    reauth_seconds: int = 300
     limits: Limits = field(default_factory=Limits)
 
     @property
@@ -118,6 +119,7 @@ class Settings:
             ratelimit_enabled=reader.boolean("RATELIMIT_ENABLED", True),
             hash_concurrency=reader.integer("HASH_CONCURRENCY", 2, minimum=1),
             hash_queue=reader.integer("HASH_QUEUE", 32, minimum=0),
+            reauth_seconds=reader.integer("REAUTH_SECONDS", 300, minimum=1),
             db_pool_size=reader.integer("DB_POOL_SIZE", 5, minimum=1),
             db_max_overflow=reader.integer("DB_MAX_OVERFLOW", 10, minimum=0),
             revocation_poll_seconds=_poll_seconds(reader, bool(env.get("REDIS_URL"))),

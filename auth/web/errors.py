@@ -17,8 +17,11 @@ from auth.core.errors import AuthError
 log = logging.getLogger(__name__)
 
 
-def error_reply(status: int, message: str, retry_after: int | None = None) -> Response:
-    response = jsonify(success=False, message=message)
+def error_reply(status: int, message: str, retry_after: int | None = None, code: str | None = None) -> Response:
+    body: dict[str, object] = {"success": False, "message": message}
+    if code is not None:
+        body["error"] = code
+    response = jsonify(body)
     response.status_code = status
     if retry_after is not None:
         response.headers["Retry-After"] = str(retry_after)
@@ -30,7 +33,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(AuthError)
     def _auth_error(error: AuthError) -> ResponseReturnValue:
-        return error_reply(error.status, error.message, error.retry_after)
+        return error_reply(error.status, error.message, error.retry_after, error.code)
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> ResponseReturnValue:

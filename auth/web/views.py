@@ -8,7 +8,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from auth.core.accounts import check_password, create_user, find_user, set_password
 from auth.core.audit import audit
-from auth.core.errors import AuthError, InvalidCredentials, NotFound, Unauthorized
+from auth.core.errors import AuthError, BadRequest, InvalidCredentials, NotFound, Unauthorized
 from auth.core.policy import check_password as check_new_password
 from auth.core.policy import check_username
 from auth.core.sessions import DeadRefreshToken, Issued, RefreshReuse
@@ -19,6 +19,7 @@ from auth.web.errors import error_reply
 from auth.web.guard import authenticate, current_principal, login_required
 from auth.web.limits import limited, login_limits, password_limit, refresh_limit, register_limit
 from auth.web.payload import is_form_post, read_fields
+from auth.web.recent import reauth_method
 from auth.web.replies import session_reply
 from auth.web.signin_flow import complete_sign_in
 from auth.web.signin_page import render_signin, signed_in
@@ -196,6 +197,33 @@ def change_password() -> Response:
     ended = state.sessions.revoke_user(user.id, now=time.time(), keep=principal.session_id)
     audit("password_changed", user_id=user.id, session_id=principal.session_id, sessions_ended=len(ended))
     return jsonify(success=True, message="Password changed; other sessions were signed out")
+
+
+@bp.post("/reauthenticate")
+@login_required
+@password_limit
+def reauthenticate() -> Response:
+    """Renew this session's recent sign-in with the password or another registered method."""
+    state = auth_state()
+    principal = current_principal()
+    user = db.session.get(User, int(principal.user_id))
+    if user is None:
+        raise Unauthorized("This user no longer exists.")
+    body = read_fields(optional=("password", "method", "code"))
+    if "password" in body:
+        proved, method = check_password(state, user, body["password"]), "password"
+    else:
+        method = body.get("method", "")
+        check = reauth_method(method)
+        if check is None or "code" not in body:
+            raise BadRequest('Send {"password"}, or {"method", "code"} for a second factor you have.')
+        proved = check(user, body["code"])
+    if not proved:
+        audit("reauthenticate_failed", user_id=user.id, session_id=principal.session_id, method=method)
+        raise InvalidCredentials("That did not confirm who you are.")
+    state.sessions.mark_authenticated(principal.session_id, now=time.time())
+    audit("reauthenticated", user_id=user.id, session_id=principal.session_id, method=method)
+    return jsonify(success=True, message="Confirmed; sensitive changes are allowed for a few minutes")
 
 
 def _iso(timestamp: float) -> str:
