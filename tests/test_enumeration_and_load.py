@@ -139,7 +139,6 @@ def test_login_flood_gets_quick_503s_and_the_probe_still_answers(live_server):
     assert set(statuses) <= {401, 503} and statuses[503] and statuses[401], statuses
     refused = next(r for r in replies if r.status_code == 503)
     assert refused.headers["Retry-After"] == "1" and refused.json()["success"] is False
-    print(f"idle {idle * 1000:.1f} ms, under flood {busy * 1000:.1f} ms, {statuses}")
     assert busy < SLOWDOWN_LIMIT * idle, (
         f"the probe took {busy * 1000:.0f} ms under the flood against {idle * 1000:.1f} ms idle"
     )
