@@ -103,7 +103,7 @@ def live_server(tmp_path: Path) -> Iterator[LiveServers]:
         servers.stop_all()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def postgres_url() -> str:
     return require_service(
         "postgres", os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

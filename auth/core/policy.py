@@ -16,7 +16,8 @@ from auth.core.errors import BadRequest
 from models.user import username_key
 
 MIN_PASSWORD = 8
-USERNAME = re.compile(r"^[\w.@+-]{3,64}$")
+MAX_USERNAME = 64
+USERNAME = re.compile(rf"^[\w.@+-]{{3,{MAX_USERNAME}}}$")
 
 
 @cache
@@ -26,10 +27,18 @@ def _common() -> frozenset[str]:
 
 
 def check_username(name: str) -> str:
-    """The username as stored (NFKC, trimmed), or BadRequest."""
+    """The username as stored (NFKC, trimmed), or BadRequest.
+
+    The length is checked on the comparison key too: case folding can lengthen
+    a name ("ß" folds to "ss"), and the key has the same 64-character column.
+    """
     normalised = unicodedata.normalize("NFKC", name).strip()
     if not USERNAME.match(normalised):
-        raise BadRequest("The username must be 3 to 64 letters, digits or . _ @ + - characters.")
+        raise BadRequest(f"The username must be 3 to {MAX_USERNAME} letters, digits or . _ @ + - characters.")
+    if len(username_key(normalised)) > MAX_USERNAME:
+        raise BadRequest(
+            f"The username is too long once case is folded (ß counts as ss); use at most {MAX_USERNAME} characters."
+        )
     return normalised
 
 
