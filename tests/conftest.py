@@ -38,6 +38,7 @@ def base_env(tmp_path: Path) -> dict[str, str]:
         "RATELIMIT_ENABLED": "false",
         "REDIS_URL": "",
         "COOKIE_DOMAIN": "",
+        "HIBP_URL": "off",  # tests never reach the internet; the breach tests start their own stub
     }
 
 

@@ -1,8 +1,9 @@
 """What a new username and password must be.
 
-Passwords: 8 to 1024 characters, not the username, and not one of the common
-passwords shipped in ``common_passwords.txt`` (NIST SP 800-63B's advice: a
-length floor and a block list, no composition rules).
+Passwords: 8 to 1024 characters, not the username, not one of the common
+passwords shipped in ``common_passwords.txt``, and not one known from a data
+breach (``auth.core.breaches``, asked last and only when the rest holds):
+NIST SP 800-63B's advice, a length floor and block lists, no composition rules.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import unicodedata
 from functools import cache
 from pathlib import Path
 
+from auth.core.breaches import BreachedPasswords
 from auth.core.errors import BadRequest
 from models.user import username_key
 
@@ -42,7 +44,8 @@ def check_username(name: str) -> str:
     return normalised
 
 
-def check_password(password: str, username: str) -> None:
+def check_password(password: str, username: str, breaches: BreachedPasswords) -> None:
+    """BadRequest saying why ``password`` may not be set for ``username``; every new password passes here."""
     if len(password) < MIN_PASSWORD:
         raise BadRequest(f"The password must be at least {MIN_PASSWORD} characters long.")
     folded = password.casefold()
@@ -50,3 +53,5 @@ def check_password(password: str, username: str) -> None:
         raise BadRequest("The password must not contain the username.")
     if folded in _common():
         raise BadRequest("This password is too common; choose another.")
+    if breaches.seen(password):
+        raise BadRequest("This password has appeared in a data breach, so attackers try it; choose another.")

@@ -171,7 +171,7 @@ def register() -> Response:
         raise NotFound("Registration is disabled on this server.")
     fields = read_fields("username", "password")
     name = check_username(fields["username"])
-    check_new_password(fields["password"], name)
+    check_new_password(fields["password"], name, state.breaches)
     user = create_user(state, name, fields["password"])
     return complete_sign_in(
         user, method="register", event="register", payload={"message": "User registered"}, status=201
@@ -191,7 +191,7 @@ def change_password() -> Response:
     if not check_password(state, user, fields["current_password"]):
         audit("password_change_failed", user_id=user.id, session_id=principal.session_id)
         raise InvalidCredentials("The current password is wrong.")
-    check_new_password(fields["new_password"], user.username)
+    check_new_password(fields["new_password"], user.username, state.breaches)
     set_password(state, user, fields["new_password"])
     ended = state.sessions.revoke_user(user.id, now=time.time(), keep=principal.session_id)
     audit("password_changed", user_id=user.id, session_id=principal.session_id, sessions_ended=len(ended))
