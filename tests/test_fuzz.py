@@ -3,8 +3,8 @@
 Whatever arrives (arbitrary JSON values, wrong types, deep nesting, random
 bytes under any content type, invalid UTF-8, bodies over the size limit) the
 reply is never a 5xx, and is JSON with ``success`` (false and a non-empty
-``message`` on failure). The one HTML exception is the sign-in page's own
-form post to ``POST /auth/login``.
+``message`` on failure). The exceptions are the built-in pages' form posts:
+``POST /auth/login`` (HTML or a redirect) and ``POST /auth/logout`` (a redirect).
 
 Every test runs against SQLite and PostgreSQL: PostgreSQL enforces column
 lengths that SQLite ignores, so a value too long to store is a 500 only there.
@@ -122,11 +122,11 @@ def assert_well_formed(response: TestResponse, endpoint: Endpoint, content_type:
     """No 5xx; JSON with ``success``; failures say why. HTML only for the sign-in form."""
     where = f"{endpoint.id} [{content_type!r}] -> {response.status_code}"
     assert response.status_code < 500, f"{where}: {response.get_data()[:300]!r}"
-    form_post = endpoint.path == "/auth/login" and content_type.split(";")[0].strip() in FORM_TYPES
-    if response.mimetype == "text/html" and form_post:
+    form_post = content_type.split(";")[0].strip() in FORM_TYPES
+    if response.mimetype == "text/html" and form_post and endpoint.path == "/auth/login":
         return
-    if response.status_code == 303 and form_post:
-        return
+    if response.status_code == 303 and form_post and endpoint.path in ("/auth/login", "/auth/logout"):
+        return  # after the sign-in form, and the built-in pages' sign-out button
     assert response.mimetype == "application/json", f"{where}: {response.mimetype}"
     body = response.get_json()
     assert isinstance(body, dict) and isinstance(body.get("success"), bool), f"{where}: {body!r}"
