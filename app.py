@@ -19,6 +19,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from auth.core.admission import HashGate
 from auth.core.audit import add_context_provider
+from auth.core.breaches import BreachedPasswords
 from auth.core.keys import load_keys
 from auth.core.passwords import Passwords
 from auth.core.revocation import RevocationView
@@ -89,6 +90,7 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
         sessions=SessionStore(settings, revocations),
         static_headers=static_headers(settings),
         verified_tokens=VerifiedTokens(),
+        breaches=BreachedPasswords(settings.hibp_url),
     )
 
     init_cors(app, settings)

@@ -38,6 +38,7 @@ def base_env(tmp_path: Path) -> dict[str, str]:
         "RATELIMIT_ENABLED": "false",
         "REDIS_URL": "",
         "COOKIE_DOMAIN": "",
+        "HIBP_URL": "off",  # tests never reach the internet; the breach tests start their own stub
     }
 
 
@@ -103,7 +104,7 @@ def live_server(tmp_path: Path) -> Iterator[LiveServers]:
         servers.stop_all()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def postgres_url() -> str:
     return require_service(
         "postgres", os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -109,6 +109,8 @@ SERVER_VARS = (
     "TRUSTED_PROXY_COUNT",
     "CSRF_MODE",
     "RATELIMIT_ENABLED",
+    "HIBP_URL",
+    "SESSION_LIMIT_PER_USER",
     "UNSAFE_TEST_COOKIE_SAMESITE_NONE_INSECURE",
     "INSTANCE_PATH",
     "FLASK_APP",
@@ -409,6 +411,7 @@ def plan(tmp: Path, https_port: int, ca: Path) -> dict[str, Shape]:
             "JWT_SECRET": secrets.token_hex(32),
             "ACCESS_TOKEN_TTL": str(ACCESS_TTL),
             "RATELIMIT_ENABLED": "false",
+            "HIBP_URL": "off",  # the tests never reach the internet
             # Cheap password hashing: the tests time browsers, not argon2.
             "ARGON2_TIME_COST": "1",
             "ARGON2_MEMORY_KIB": "1024",

@@ -55,3 +55,23 @@ def test_never_a_wildcard(make_app):
     assert (
         "Access-Control-Allow-Origin" not in client.get("/healthz", headers={"Origin": "https://c.example.com"}).headers
     )
+
+
+@pytest.mark.parametrize(
+    ("frontend", "allowed", "refused"),
+    [
+        ("http://[2001:db8::10]", "http://[2001:db8::10]", "http://bad-attacker.example"),
+        ("http://[2001:db8::10]:3000", "http://[2001:db8::10]:3000", "http://2.example"),
+        ("http://app.example.com", "http://app.example.com", "http://appXexample.com"),
+        ("http://app.example.com", "http://app.example.com", "http://app.example.com.evil.example"),
+    ],
+    ids=["ipv6-literal", "ipv6-literal-port", "dot-is-not-any-character", "no-prefix-match"],
+)
+def test_origins_compare_exactly_whatever_characters_they_hold(make_app, frontend, allowed, refused):
+    """flask-cors treats ``[`` ``]`` as a regex: an IPv6 origin must not become a character class."""
+    client = make_app(FRONTEND_URL=frontend).test_client()
+    assert client.get("/healthz", headers={"Origin": allowed}).headers["Access-Control-Allow-Origin"] == allowed
+    for method in (client.get, client.options):
+        reply = method("/auth/me", headers={"Origin": refused, "Access-Control-Request-Method": "GET"})
+        assert "Access-Control-Allow-Origin" not in reply.headers
+        assert "Access-Control-Allow-Credentials" not in reply.headers

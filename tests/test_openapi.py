@@ -239,6 +239,23 @@ def test_form_signin_replies_match_the_document(client: FlaskClient, make_user: 
     shown = c.post("/auth/login", data={"username": "alice", "password": PASSWORD})
     assert shown.status_code == 200 and shown.mimetype == "text/html"
     check_reply(shown, "/auth/login", "POST")
+    account = c.get("/auth/account")
+    assert account.status_code == 200
+    check_reply(account, "/auth/account", "GET")
+    out = c.post("/auth/logout", content_type="application/x-www-form-urlencoded")
+    assert out.status_code == 303
+    check_reply(out, "/auth/logout", "POST")
+    away = c.get("/auth/account")
+    assert away.status_code == 303
+    check_reply(away, "/auth/account", "GET")
+
+
+def test_a_rate_limited_form_sign_in_matches_the_document(make_app: Callable[..., Flask]) -> None:
+    c = make_app(RATELIMIT_ENABLED="true", RATELIMIT_LOGIN_IP="1 per minute").test_client()
+    c.post("/auth/login", data={"username": "alice", "password": "wrong"})
+    limited = c.post("/auth/login", data={"username": "alice", "password": "wrong"})
+    assert limited.status_code == 429 and limited.mimetype == "text/html"
+    check_reply(limited, "/auth/login", "POST")
 
 
 def test_registration_replies_match_the_document(make_app: Callable[..., Flask]) -> None:

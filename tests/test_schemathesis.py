@@ -8,6 +8,9 @@ documented headers and body schema, and invalid data must be refused with a
 why in ``message``. Authenticated operations get a fresh Bearer token per
 request in positive mode (logout and logout-all end sessions as they go);
 negative mode sends none.
+
+The whole module runs twice: on SQLite and on PostgreSQL (a database of its
+own), which enforces the column lengths SQLite ignores.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from schemathesis.specs.openapi.checks import negative_data_rejection
 
 from auth.web.openapi_view import document
 from tests.conftest import PASSWORD
-from tests.servers import LiveServers
+from tests.servers import LiveServers, scratch_postgres
 
 pytestmark = pytest.mark.live
 
@@ -86,12 +89,22 @@ CASES = [
 ]
 
 
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """'' for the server's own SQLite file, else a fresh PostgreSQL database, dropped afterwards."""
+    if request.param == "sqlite":
+        yield ""
+        return
+    with scratch_postgres(request.getfixturevalue("postgres_url")) as url:
+        yield url
+
+
 @pytest.fixture(scope="module")
-def live_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """One gunicorn server for the module (the live_server fixture's LiveServers, module-scoped)."""
+def live_url(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[str]:
+    """One gunicorn server per database (the live_server fixture's LiveServers, module-scoped)."""
     servers = LiveServers(tmp_path_factory.mktemp("schemathesis"))
     try:
-        env = servers.env(ALLOW_REGISTRATION="true")
+        env = servers.env(ALLOW_REGISTRATION="true", **({"DATABASE_URL": database_url} if database_url else {}))
         servers.prepare(env, {"alice": PASSWORD})
         yield servers.start(env, threads=4)
     finally:

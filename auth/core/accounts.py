@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import time
+
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from auth.core.errors import Conflict
@@ -15,17 +17,33 @@ def find_user(name: str) -> User | None:
     return db.session.scalar(select(User).where(User.username_key == username_key(name)))
 
 
+DUMMY_SAMPLE = 256
+
+
 def check_password(state: AuthState, user: User | None, password: str) -> bool:
-    """Verify under admission control; upgrade an outdated hash on success."""
+    """Verify under admission control; upgrade an outdated hash on success.
+
+    For an unknown user, the dummy hash is first matched to the stored ones
+    (at most hourly), so the miss costs what a real user's wrong password does.
+    """
+    now = time.time()
     stored_hash = user.password_hash if user else None
+    sample = _stored_hashes() if user is None and state.passwords.dummy_due(now) else None
     db.session.commit()  # end the read: no pooled connection is held through the slow hash
     with state.gate.admit():
+        if sample is not None:
+            state.passwords.match_dummy(sample, now)
         ok = state.passwords.verify(stored_hash, password)
     if ok and user is not None and state.passwords.needs_rehash(user.password_hash):
         with state.gate.admit():
             user.password_hash = state.passwords.hash(password)
         db.session.commit()
     return ok
+
+
+def _stored_hashes() -> list[str]:
+    """A random sample of stored password hashes, for their parameters."""
+    return list(db.session.scalars(select(User.password_hash).order_by(func.random()).limit(DUMMY_SAMPLE)))
 
 
 def create_user(state: AuthState, name: str, password: str, roles: list[str] | None = None) -> User:

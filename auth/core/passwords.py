@@ -1,8 +1,15 @@
 """argon2id hashing: hash, verify, rehash on login, and the dummy hash.
 
-An unknown username is verified against a dummy hash made with the same
-parameters, so it costs the same time as a wrong password and a timing
-probe cannot tell which usernames exist.
+An unknown username is verified against a dummy hash, so it costs the time
+of a wrong password and a timing probe cannot tell which usernames exist.
+The dummy's parameters follow the hashes actually stored, not today's
+settings: a hash keeps the parameters it was made with until its owner next
+signs in, so after a change of ``ARGON2_*`` most stored hashes may still be
+slower (or faster) than a new one. Every ``DUMMY_REFRESH_SECONDS`` the dummy
+is remade with the parameters most common in a random sample of stored
+hashes (a tie goes to the slower), so an unknown name costs what most real
+names cost. Names whose hash has less common parameters stay measurable
+until their next sign-in upgrades the hash; see docs/threat-model.md.
 
 Hashing runs in a small pool of threads at a lower CPU priority (nice +10),
 one thread per admitted hash (``HASH_CONCURRENCY``). argon2 releases the GIL
@@ -18,16 +25,18 @@ import os
 import secrets
 import sys
 import threading
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from argon2 import PasswordHasher
+from argon2 import Parameters, PasswordHasher, extract_parameters
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from auth.core.settings import Settings
 
 HASH_NICE = 10
+DUMMY_REFRESH_SECONDS = 3600.0
 T = TypeVar("T")
 
 
@@ -54,6 +63,7 @@ class Passwords:
             parallelism=settings.argon2_parallelism,
         )
         self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
+        self._dummy_matched_at = float("-inf")
         self._threads = settings.hash_concurrency
         self._pool: ThreadPoolExecutor | None = None
         self._pool_pid = 0
@@ -80,8 +90,38 @@ class Passwords:
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 
+    def dummy_due(self, now: float) -> bool:
+        """Whether the dummy should be matched to the stored hashes again."""
+        return now - self._dummy_matched_at >= DUMMY_REFRESH_SECONDS
+
+    def match_dummy(self, stored_hashes: Iterable[str], now: float) -> None:
+        """Remake the dummy with the parameters most common among ``stored_hashes``."""
+        self._dummy_matched_at = now
+        parameters = most_common_parameters(stored_hashes)
+        if parameters is not None and parameters != extract_parameters(self._dummy):
+            hasher = PasswordHasher.from_parameters(parameters)
+            self._dummy = self._in_pool(hasher.hash, secrets.token_urlsafe(16))
+
     def needs_rehash(self, stored_hash: str) -> bool:
         try:
             return self._hasher.check_needs_rehash(stored_hash)
         except InvalidHashError:
             return True
+
+
+def most_common_parameters(hashes: Iterable[str]) -> Parameters | None:
+    """The argon2 parameters most hashes were made with; on a tie, the costlier ones."""
+    counts: Counter[str] = Counter()
+    found: dict[str, Parameters] = {}  # Parameters is unhashable: keyed by its repr
+    for stored_hash in hashes:
+        try:
+            parameters = extract_parameters(stored_hash)
+        except InvalidHashError:
+            continue
+        key = repr(parameters)
+        counts[key] += 1
+        found[key] = parameters
+    if not counts:
+        return None
+    best = max(counts, key=lambda key: (counts[key], found[key].time_cost * found[key].memory_cost))
+    return found[best]

@@ -1,8 +1,9 @@
 """What a new username and password must be.
 
-Passwords: 8 to 1024 characters, not the username, and not one of the common
-passwords shipped in ``common_passwords.txt`` (NIST SP 800-63B's advice: a
-length floor and a block list, no composition rules).
+Passwords: 8 to 1024 characters, not the username, not one of the common
+passwords shipped in ``common_passwords.txt``, and not one known from a data
+breach (``auth.core.breaches``, asked last and only when the rest holds):
+NIST SP 800-63B's advice, a length floor and block lists, no composition rules.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ import unicodedata
 from functools import cache
 from pathlib import Path
 
+from auth.core.breaches import BreachedPasswords
 from auth.core.errors import BadRequest
 from models.user import username_key
 
 MIN_PASSWORD = 8
-USERNAME = re.compile(r"^[\w.@+-]{3,64}$")
+MAX_USERNAME = 64
+USERNAME = re.compile(rf"^[\w.@+-]{{3,{MAX_USERNAME}}}$")
 
 
 @cache
@@ -26,14 +29,23 @@ def _common() -> frozenset[str]:
 
 
 def check_username(name: str) -> str:
-    """The username as stored (NFKC, trimmed), or BadRequest."""
+    """The username as stored (NFKC, trimmed), or BadRequest.
+
+    The length is checked on the comparison key too: case folding can lengthen
+    a name ("ß" folds to "ss"), and the key has the same 64-character column.
+    """
     normalised = unicodedata.normalize("NFKC", name).strip()
     if not USERNAME.match(normalised):
-        raise BadRequest("The username must be 3 to 64 letters, digits or . _ @ + - characters.")
+        raise BadRequest(f"The username must be 3 to {MAX_USERNAME} letters, digits or . _ @ + - characters.")
+    if len(username_key(normalised)) > MAX_USERNAME:
+        raise BadRequest(
+            f"The username is too long once case is folded (ß counts as ss); use at most {MAX_USERNAME} characters."
+        )
     return normalised
 
 
-def check_password(password: str, username: str) -> None:
+def check_password(password: str, username: str, breaches: BreachedPasswords) -> None:
+    """BadRequest saying why ``password`` may not be set for ``username``; every new password passes here."""
     if len(password) < MIN_PASSWORD:
         raise BadRequest(f"The password must be at least {MIN_PASSWORD} characters long.")
     folded = password.casefold()
@@ -41,3 +53,5 @@ def check_password(password: str, username: str) -> None:
         raise BadRequest("The password must not contain the username.")
     if folded in _common():
         raise BadRequest("This password is too common; choose another.")
+    if breaches.seen(password):
+        raise BadRequest("This password has appeared in a data breach, so attackers try it; choose another.")

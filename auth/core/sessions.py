@@ -137,7 +137,7 @@ class SessionStore:
             db.session.scalars(
                 select(Session)
                 .where(Session.user_id == user_id, Session.revoked_at.is_(None), Session.expires_at > now)
-                .order_by(Session.last_used_at.desc())
+                .order_by(Session.last_used_at.desc(), Session.created_at.desc())
             )
         )
 
@@ -149,6 +149,17 @@ class SessionStore:
             update(Session).where(Session.id.in_(session_ids), Session.revoked_at.is_(None)).values(revoked_at=now)
         )
         self._log_and_publish([(sid, REVOKED) for sid in session_ids], now)
+
+    def enforce_limit(self, user_id: int, *, keep: str, now: float) -> list[str]:
+        """End the user's least recently used sessions beyond ``SESSION_LIMIT_PER_USER``, never ``keep``.
+
+        Least recently used rather than first created: a device in daily use
+        keeps its session however old, while a forgotten one goes first.
+        """
+        others = [s.id for s in self.live_for_user(user_id, now) if s.id != keep]
+        ended = others[max(0, self._settings.session_limit_per_user - 1) :]
+        self.revoke(ended, now=now)
+        return ended
 
     def revoke_user(self, user_id: int, *, now: float, keep: str | None = None) -> list[str]:
         ids = [s.id for s in self.live_for_user(user_id, now) if s.id != keep]

@@ -20,6 +20,7 @@ DEV = "DEV"
 PROD = "PROD"
 MIN_SECRET_BYTES = 32
 SECRET_FILE = "jwt_secret"
+DEFAULT_HIBP_URL = "https://api.pwnedpasswords.com"
 
 
 class ConfigError(Exception):
@@ -69,6 +70,8 @@ class Settings:
     db_pool_size: int = 5
     db_max_overflow: int = 10
     reauth_seconds: int = 300
+    hibp_url: str | None = DEFAULT_HIBP_URL
+    session_limit_per_user: int = 50
     limits: Limits = field(default_factory=Limits)
 
     @property
@@ -128,6 +131,8 @@ class Settings:
             argon2_time_cost=reader.integer("ARGON2_TIME_COST", 3, minimum=1),
             argon2_memory_kib=reader.integer("ARGON2_MEMORY_KIB", 65536, minimum=8),
             argon2_parallelism=reader.integer("ARGON2_PARALLELISM", 4, minimum=1),
+            hibp_url=_hibp_url(reader.raw("HIBP_URL")),
+            session_limit_per_user=reader.integer("SESSION_LIMIT_PER_USER", 50, minimum=1),
             limits=Limits(
                 **{name: env.get(f"RATELIMIT_{name.upper()}") or default for name, default in vars(Limits()).items()}
             ),
@@ -259,6 +264,18 @@ def _origins(value: str | None, dev: bool) -> tuple[str, ...]:
             raise ConfigError(f"FRONTEND_URL entry {origin!r}: wildcards are not allowed with credentials")
         origins.append(origin_of(origin) or origin)
     return tuple(origins)
+
+
+def _hibp_url(value: str | None) -> str | None:
+    """The breached-password range API's base URL, or None for ``off``."""
+    if value is None:
+        return DEFAULT_HIBP_URL
+    if value.lower() == "off":
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(f"HIBP_URL must be an http(s) URL such as {DEFAULT_HIBP_URL}, or off, not {value!r}")
+    return value.rstrip("/")
 
 
 def _cookie_domain(value: str | None) -> str | None:

@@ -42,7 +42,7 @@ def _read_password(name: str, from_stdin: bool) -> str:
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        check_password(password, name)
+        check_password(password, name, auth_state().breaches)
     except AuthError as error:
         raise click.ClickException(error.message) from None
     return password

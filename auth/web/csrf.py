@@ -14,9 +14,11 @@ A request with none of these headers is not a browser's (curl, a backend)
 and passes: it carries no ambient credentials it didn't choose to send.
 
 ``CSRF_MODE=double-submit`` adds a readable ``csrf_token`` cookie that every
-unsafe request carrying auth cookies must echo in ``X-CSRF-Token``. Login
-and refresh are exempt from the echo (a fresh browser has no token yet, and
-their replies hand out a new one); the origin checks still cover them.
+unsafe request carrying auth cookies must echo in ``X-CSRF-Token`` (a form
+post, which cannot set headers, echoes it in a ``csrf_token`` field: the
+built-in pages' sign-out button). Login and refresh are exempt from the echo
+(a fresh browser has no token yet, and their replies hand out a new one);
+the origin checks still cover them.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from auth.core.state import auth_state
 from auth.core.urls import origin_of
 from auth.web.cookies import CSRF_COOKIE, carries_auth_cookies
 from auth.web.origins import is_allowed_origin
+from auth.web.payload import is_form_post
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 HEADER = "X-CSRF-Token"
@@ -59,8 +62,8 @@ def check_request() -> None:
         _refuse("referer", origin_of(referer))
     if settings.csrf_mode == "double-submit" and request.endpoint not in ECHO_EXEMPT and carries_auth_cookies(request):
         cookie = request.cookies.get(CSRF_COOKIE, "")
-        header = request.headers.get(HEADER, "")
-        if not cookie or not hmac.compare_digest(cookie.encode(), header.encode()):
+        echoed = request.headers.get(HEADER) or (request.form.get(CSRF_COOKIE, "") if is_form_post() else "")
+        if not cookie or not hmac.compare_digest(cookie.encode(), echoed.encode()):
             _refuse("double-submit", origin)
 
 

@@ -20,7 +20,8 @@ from flask_limiter.errors import RateLimitExceeded
 from auth.core.audit import audit
 from auth.web.cookies import read_access
 from auth.web.errors import error_reply
-from auth.web.payload import json_body
+from auth.web.payload import is_form_post, json_body
+from auth.web.signin_page import render_signin
 from models.user import username_key
 
 
@@ -101,6 +102,13 @@ def init_limits(app: Flask, *, enabled: bool, redis_url: str | None) -> None:
     def _too_many(error: RateLimitExceeded) -> Response:
         retry_after = _retry_after()
         audit("rate_limited", limit=str(error.limit.limit), endpoint=request.endpoint)
+        if request.endpoint == "auth.login" and is_form_post():
+            return render_signin(
+                error="Too many sign-in attempts.",
+                status=429,
+                next_url=request.form.get("next"),
+                retry_after=retry_after,
+            )
         return error_reply(429, "Too many attempts; try again later.", retry_after)
 
 

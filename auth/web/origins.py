@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import request
 
 from auth.core.settings import Settings
-from auth.core.urls import origin_of
+from auth.core.urls import origin_of, parse_next
 
 
 def own_origin() -> str:
@@ -20,11 +20,14 @@ def is_allowed_origin(settings: Settings, origin: str | None) -> bool:
 
 
 def safe_next(settings: Settings, target: str | None) -> str | None:
-    """A redirect target on an allowed origin or this server's own paths; else None."""
-    if not target:
+    """``target`` in canonical form if it is a path here or a URL on an allowed origin; else None.
+
+    The canonical form (see ``auth.core.urls.parse_next``) is what goes into
+    ``Location``, so the browser follows exactly what was checked.
+    """
+    parsed = parse_next(target) if target else None
+    if parsed is None:
         return None
-    if target.startswith("/") and not target.startswith(("//", "/\\")) and "\\" not in target:
-        return target
-    if any(ch in target for ch in "\r\n\t\\"):
-        return None
-    return target if is_allowed_origin(settings, origin_of(target)) else None
+    if parsed.origin is None or is_allowed_origin(settings, parsed.origin):
+        return parsed.url
+    return None

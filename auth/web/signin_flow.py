@@ -40,8 +40,11 @@ def complete_sign_in(
     audited with the session so an operator can tell how each one began.
     """
     state = auth_state()
-    issued = state.sessions.start(user, now=time.time(), **client_fields())
+    now = time.time()
+    issued = state.sessions.start(user, now=now, **client_fields())
     audit(event, user_id=user.id, session_id=issued.session.id, method=method)
+    for ended in state.sessions.enforce_limit(user.id, keep=issued.session.id, now=now):
+        audit("session_limit_reached", user_id=user.id, session_id=ended)
     return session_reply(state, issued, payload, status=status)
 
 

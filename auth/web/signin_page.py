@@ -1,19 +1,46 @@
-"""The built-in sign-in page, for trying the server in a browser without a frontend."""
+"""The built-in pages, for trying the server in a browser without a frontend:
+sign in, signed in, and the account page (which later capabilities fill).
+"""
 
 from __future__ import annotations
 
 from flask import Response, make_response, redirect, render_template
 
 from auth.core.state import auth_state
+from auth.web.csrf import csrf_token_for
 from auth.web.headers import style_nonce
 from auth.web.origins import safe_next
 from models import User
 
 
-def render_signin(*, error: str | None = None, status: int = 200, next_url: str | None = None) -> Response:
+def render_signin(
+    *, error: str | None = None, status: int = 200, next_url: str | None = None, retry_after: int | None = None
+) -> Response:
+    """The sign-in form; with ``retry_after`` (a 429), the error says when to try again and the header too."""
     settings = auth_state().settings
-    html = render_template("login.html", error=error, next_url=safe_next(settings, next_url) or "", nonce=style_nonce())
-    return make_response(html, status)
+    html = render_template(
+        "login.html",
+        error=error,
+        retry_after=retry_after,
+        next_url=safe_next(settings, next_url) or "",
+        nonce=style_nonce(),
+    )
+    response = make_response(html, status)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def render_account(user: User, session_id: str) -> Response:
+    """A page about the signed-in ``user``, with a sign-out button that passes the CSRF rules.
+
+    The button is a same-origin form post (the browser sends this page's
+    origin); in double-submit mode it also carries the session's token in a
+    ``csrf_token`` field, since a form cannot set the header.
+    """
+    settings = auth_state().settings
+    csrf = csrf_token_for(settings.jwt_secret, session_id) if settings.csrf_mode == "double-submit" else None
+    return make_response(_user_page("account.html", user, csrf))
 
 
 def signed_in(reply: Response, user: User, next_url: str | None) -> Response:
@@ -25,7 +52,13 @@ def signed_in(reply: Response, user: User, next_url: str | None) -> Response:
     if target:
         response = redirect(target, code=303)
     else:
-        response = make_response(render_template("signed_in.html", user=user, nonce=style_nonce()))
+        body = reply.get_json()
+        csrf = body.get("csrf_token") if isinstance(body, dict) else None
+        response = make_response(_user_page("signed_in.html", user, csrf))
     for value in reply.headers.getlist("Set-Cookie"):
         response.headers.add("Set-Cookie", value)
     return response
+
+
+def _user_page(template: str, user: User, csrf_token: str | None) -> str:
+    return render_template(template, user=user, csrf_token=csrf_token, nonce=style_nonce())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify, redirect, request, url_for
 
 from auth.core.accounts import check_password, create_user, find_user, set_password
 from auth.core.audit import audit
@@ -22,7 +22,7 @@ from auth.web.payload import is_form_post, read_fields
 from auth.web.recent import reauth_method
 from auth.web.replies import session_reply
 from auth.web.signin_flow import complete_sign_in, complete_sign_in_in_browser
-from auth.web.signin_page import render_signin
+from auth.web.signin_page import render_account, render_signin
 from models import User, db
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -102,7 +102,9 @@ def logout() -> Response:
     if session_id is not None:
         state.sessions.revoke([session_id], now=time.time())
         audit("logout", session_id=session_id)
-    response = jsonify(success=True, message="Logged out")
+    # The built-in pages' sign-out button is a form post: take the browser back to the sign-in page.
+    response = redirect(url_for("auth.signin_page"), code=303) if is_form_post() else None
+    response = response or jsonify(success=True, message="Logged out")
     clear_auth_cookies(response, state.settings)
     return response
 
@@ -116,6 +118,36 @@ def logout_all() -> Response:
     audit("logout_all", user_id=principal.user_id, session_id=principal.session_id, sessions=len(ended))
     response = jsonify(success=True, message=f"Signed out of {len(ended)} session(s)")
     clear_auth_cookies(response, state.settings)
+    return response
+
+
+@bp.get("/account")
+def account_page() -> Response:
+    """The built-in account page: who is signed in, and a sign-out button. Later capabilities add to it.
+
+    Signed out, it sends the browser to the sign-in page and back; with only
+    a live refresh token, it refreshes silently as the probe does.
+    """
+    state = auth_state()
+    now = time.time()
+    refreshed: Response | None = None
+    try:
+        principal = authenticate(state, read_access(request), now)
+        user_id, session_id = int(principal.user_id), principal.session_id
+    except Unauthorized:
+        refresh_token = read_refresh(request)
+        try:
+            issued = _rotate(refresh_token)
+        except Unauthorized:
+            return redirect(url_for("auth.signin_page", next=url_for("auth.account_page")), code=303)
+        refreshed = session_reply(state, issued, {})
+        user_id, session_id = issued.session.user_id, issued.session.id
+    user = db.session.get(User, user_id)
+    if user is None:
+        return redirect(url_for("auth.signin_page", next=url_for("auth.account_page")), code=303)
+    response = render_account(user, session_id)
+    for value in refreshed.headers.getlist("Set-Cookie") if refreshed is not None else ():
+        response.headers.add("Set-Cookie", value)
     return response
 
 
@@ -173,7 +205,7 @@ def register() -> Response:
         raise NotFound("Registration is disabled on this server.")
     fields = read_fields("username", "password")
     name = check_username(fields["username"])
-    check_new_password(fields["password"], name)
+    check_new_password(fields["password"], name, state.breaches)
     user = create_user(state, name, fields["password"])
     return complete_sign_in(
         user, method="register", event="register", payload={"message": "User registered"}, status=201
@@ -193,7 +225,7 @@ def change_password() -> Response:
     if not check_password(state, user, fields["current_password"]):
         audit("password_change_failed", user_id=user.id, session_id=principal.session_id)
         raise InvalidCredentials("The current password is wrong.")
-    check_new_password(fields["new_password"], user.username)
+    check_new_password(fields["new_password"], user.username, state.breaches)
     set_password(state, user, fields["new_password"])
     ended = state.sessions.revoke_user(user.id, now=time.time(), keep=principal.session_id)
     audit("password_changed", user_id=user.id, session_id=principal.session_id, sessions_ended=len(ended))

@@ -1,5 +1,6 @@
 import { NextResponse, type NextRequest } from "next/server";
-import { authMode, internalApiUrl, safeNextPath } from "@/lib/config";
+import { authMode, internalApiUrl } from "@/lib/config";
+import { safeNextPath } from "@/lib/next-path";
 
 // Pages that need a session. Everything else is public.
 const PROTECTED_PREFIXES = ["/dashboard"];

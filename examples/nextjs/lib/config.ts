@@ -48,11 +48,3 @@ export function authMode(): AuthMode {
 export function publicConfig(): PublicConfig {
   return { apiUrl: publicApiUrl(), authMode: authMode() };
 }
-
-/** Only same-origin relative paths are accepted as a post-login target. */
-export function safeNextPath(next: string | null | undefined, fallback = "/dashboard"): string {
-  if (!next || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) {
-    return fallback;
-  }
-  return next;
-}

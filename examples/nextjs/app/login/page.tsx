@@ -1,4 +1,4 @@
-import { safeNextPath } from "@/lib/config";
+import { safeNextPath } from "@/lib/next-path";
 import { LoginForm } from "./login-form";
 
 export default async function LoginPage({
