@@ -16,8 +16,12 @@ def find_user(name: str) -> User | None:
 
 
 def check_password(state: AuthState, user: User | None, password: str) -> bool:
-    """Verify under admission control; upgrade an outdated hash on success."""
-    stored_hash = user.password_hash if user else None
+    """Verify under admission control; upgrade an outdated hash on success.
+
+    A user without a password (made by an identity provider) is checked
+    against the dummy hash, like an unknown user: a wrong password, same time.
+    """
+    stored_hash = (user.password_hash or None) if user else None
     db.session.commit()  # end the read: no pooled connection is held through the slow hash
     with state.gate.admit():
         ok = state.passwords.verify(stored_hash, password)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, make_response, redirect, render_template
+from flask import Response, current_app, make_response, redirect, render_template
 
 from auth.core.state import auth_state
 from auth.web.headers import style_nonce
@@ -14,6 +14,15 @@ def render_signin(*, error: str | None = None, status: int = 200, next_url: str 
     settings = auth_state().settings
     html = render_template("login.html", error=error, next_url=safe_next(settings, next_url) or "", nonce=style_nonce())
     return make_response(html, status)
+
+
+def error_sentence(code: str | None) -> str | None:
+    """The sentence for an ``?error=<code>`` a sign-in flow sent the browser back with.
+
+    Capabilities register their codes in ``app.extensions["signin_errors"]``;
+    an unknown code shows nothing (the page never echoes what the URL says).
+    """
+    return current_app.extensions.get("signin_errors", {}).get(code or "")
 
 
 def signed_in(reply: Response, user: User, next_url: str | None) -> Response:
