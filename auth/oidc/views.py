@@ -84,11 +84,13 @@ def callback(name: str) -> Response:
     client = oidc_state().clients.get(name)
     if client is None:
         return _failed(name, "unknown_provider", "no such provider", None)
+    if "error" in request.args:
+        # Before the state check: some providers leave state out of error replies,
+        # and an error grants nothing, whoever sends it.
+        code = "access_denied" if request.args["error"] == "access_denied" else "provider_error"
+        return _failed(name, code, request.args["error"][:64], next_url)
     if started is None or not hmac.compare_digest(started.state.encode(), request.args.get("state", "").encode()):
         return _failed(name, "state_mismatch", "no sign-in started in this browser, or another one", next_url)
-    if "error" in request.args:
-        code = "access_denied" if request.args["error"] == "access_denied" else "provider_error"
-        return _failed(name, code, request.args.get("error", "")[:64], next_url)
     if not request.args.get("code"):
         return _failed(name, "provider_error", "the callback has no code", next_url)
     try:
