@@ -26,6 +26,7 @@ from tests.conftest import PASSWORD, add_user
 from tests.helpers import set_cookies
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, Person, TestProvider, mock_provider
 from tests.servers import free_port
+from tests.test_openapi import check_reply
 
 FRONTEND = "http://localhost:3000"
 NEXT = f"{FRONTEND}/dashboard"
@@ -342,7 +343,8 @@ def test_unlinking_someone_elses_identity_is_404(oidc_app: Flask, c: FlaskClient
     with oidc_app.app_context():
         theirs = db.session.query(Identity).one().id
     assert c.delete(f"/auth/identities/{theirs}").status_code == 404
-    assert c.delete("/auth/identities/not-a-number").status_code == 404
+    for bad in ("not-a-number", "\u0661", "9" * 40):  # U+0661 is a digit to int(), not an id
+        assert c.delete(f"/auth/identities/{bad}").status_code == 404
 
 
 def verified_user(app: Flask, name: str, email: str, verified: bool) -> None:
@@ -446,3 +448,21 @@ def test_failures_are_audited(c: FlaskClient, provider: TestProvider, caplog: py
     lines = [r.getMessage() for r in caplog.records if r.name == "auth.audit"]
     assert any('"event": "oidc_failed"' in line and '"error": "token_rejected"' in line for line in lines)
     assert not any(CLIENT_SECRET in line for line in lines)
+
+
+def test_replies_match_the_openapi_document(oidc_app: Flask, c: FlaskClient) -> None:
+    check_reply(c.get("/auth/oidc/providers"), "/auth/oidc/providers", "GET")
+    check_reply(c.get("/auth/identities"), "/auth/identities", "GET")
+    failed = c.get("/auth/oidc/test/callback?state=x&code=y")
+    check_reply(failed, "/auth/oidc/{name}/callback", "GET")
+    begun = start(c)
+    check_reply(begun, "/auth/oidc/{name}/start", "GET")
+    at_provider = requests.get(begun.location, allow_redirects=False, timeout=10)
+    check_reply(c.get(local(at_provider.headers["Location"])), "/auth/oidc/{name}/callback", "GET")
+    listing = c.get("/auth/identities")
+    assert listing.get_json()["identities"]
+    check_reply(listing, "/auth/identities", "GET")
+    check_reply(c.post("/auth/oidc/test/link", json={}), "/auth/oidc/{name}/link", "POST")
+    check_reply(c.post("/auth/oidc/nope/link", json={}), "/auth/oidc/{name}/link", "POST")
+    (only,) = listing.get_json()["identities"]
+    check_reply(c.delete(f"/auth/identities/{only['id']}"), "/auth/identities/{identity_id}", "DELETE")

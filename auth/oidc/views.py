@@ -153,7 +153,7 @@ def remove_identity(identity_id: str) -> Response:
     user = db.session.get(User, int(principal.user_id))
     if user is None:
         raise Unauthorized("This user no longer exists.")
-    if not identity_id.isdecimal() or len(identity_id) > 18:
+    if not (identity_id.isascii() and identity_id.isdigit()) or len(identity_id) > 18:
         raise NotFound("No such linked identity.")
     removed = unlink(user, int(identity_id))
     audit("identity_unlinked", user_id=user.id, session_id=principal.session_id, provider=removed.provider)
