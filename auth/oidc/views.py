@@ -26,8 +26,7 @@ from auth.web.guard import authenticate, current_principal, login_required
 from auth.web.origins import safe_next
 from auth.web.payload import is_form_post, json_body, read_fields
 from auth.web.recent import recent_sign_in_required
-from auth.web.signin_flow import complete_sign_in
-from auth.web.signin_page import signed_in
+from auth.web.signin_flow import complete_sign_in_in_browser
 from models import User, db
 
 bp = Blueprint("oidc", __name__, url_prefix="/auth", template_folder="templates")
@@ -105,8 +104,7 @@ def callback(name: str) -> Response:
         user = user_for_sign_in(oidc_state().settings, name, profile)
     except (ProviderError, LinkRefused) as error:
         return _failed(name, error.code, getattr(error, "detail", error.code), next_url)
-    reply = complete_sign_in(user, method=f"oidc:{name}", payload={"message": "User logged in"})
-    response = signed_in(reply, user, next_url)
+    response = complete_sign_in_in_browser(user, method=f"oidc:{name}", next_url=next_url)
     flow.clear(response, settings)
     return response
 

@@ -17,6 +17,7 @@ from flask import Response, request
 from auth.core.audit import audit
 from auth.core.state import auth_state
 from auth.web.replies import session_reply
+from auth.web.signin_page import signed_in
 from models import User
 
 
@@ -42,3 +43,12 @@ def complete_sign_in(
     issued = state.sessions.start(user, now=time.time(), **client_fields())
     audit(event, user_id=user.id, session_id=issued.session.id, method=method)
     return session_reply(state, issued, payload, status=status)
+
+
+def complete_sign_in_in_browser(user: User, *, method: str, next_url: str | None) -> Response:
+    """``complete_sign_in`` for flows that end on a page the browser navigated to
+    (the built-in form, a mailed link, an identity provider's callback): a 303 to
+    an allowed ``next`` with the cookies, else the signed-in page.
+    """
+    reply = complete_sign_in(user, method=method, payload={"message": "User logged in"})
+    return signed_in(reply, user, next_url)

@@ -21,8 +21,8 @@ from auth.web.limits import limited, login_limits, password_limit, refresh_limit
 from auth.web.payload import is_form_post, read_fields
 from auth.web.recent import reauth_method
 from auth.web.replies import session_reply
-from auth.web.signin_flow import complete_sign_in
-from auth.web.signin_page import error_sentence, render_signin, signed_in
+from auth.web.signin_flow import complete_sign_in, complete_sign_in_in_browser
+from auth.web.signin_page import error_sentence, render_signin
 from models import User, db
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -68,8 +68,9 @@ def login() -> Response:
         if is_form_post():
             return render_signin(error=error.message, status=error.status, next_url=request.form.get("next"))
         raise
-    reply = complete_sign_in(user, method="password", payload={"message": "User logged in"})
-    return signed_in(reply, user, fields.get("next")) if is_form_post() else reply
+    if is_form_post():
+        return complete_sign_in_in_browser(user, method="password", next_url=fields.get("next"))
+    return complete_sign_in(user, method="password", payload={"message": "User logged in"})
 
 
 @bp.get("/is-authenticated")
