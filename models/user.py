@@ -29,8 +29,8 @@ class User(db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     roles: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[float] = mapped_column(Float, default=time.time)
-    email: Mapped[str | None] = mapped_column(String(320), nullable=True)
-    email_key: Mapped[str | None] = mapped_column(String(320), nullable=True, unique=True, index=True)
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    email_key: Mapped[str | None] = mapped_column(String(254), nullable=True, unique=True, index=True)
     email_verified_at: Mapped[float | None] = mapped_column(Float, nullable=True)
 
     @property

@@ -144,10 +144,10 @@ def test_access_denied_at_the_provider(make_app: Callable[..., Flask], mock: str
 
 def test_a_replayed_code_is_refused(make_app: Callable[..., Flask], mock: str) -> None:
     c = make_app(**provider_env("mock", mock)).test_client()
-    callback = local(at_mock(c, {"sub": "sub-bob"}))
+    callback = local(at_mock(c, {"sub": "bob@example.com"}))
     flow_cookie = c.get_cookie("oidc_flow", path="/auth/oidc")
     assert flow_cookie is not None
-    assert c.get(callback).status_code == 303 and signed_in_as(c) == "sub-bob"
+    assert c.get(callback).status_code == 303 and signed_in_as(c) == "bob"
 
     thief = c.application.test_client()  # the same code and flow cookie, replayed
     thief.set_cookie("oidc_flow", flow_cookie.value, path="/auth/oidc")
@@ -209,6 +209,15 @@ def test_claims_missing_from_the_id_token_come_from_userinfo(c: FlaskClient, pro
     assert sign_in(c).status_code == 303
     with c.application.app_context():
         assert db.session.query(Identity).one().email == "userinfo@example.com"
+
+
+def test_oversized_claims_never_reach_the_database(c: FlaskClient, provider: TestProvider) -> None:
+    provider.person = Person(sub="s-3", email=f"{'a' * 250}@example.com")
+    assert sign_in(c).status_code == 303  # signed in, without an email that cannot be stored
+    with c.application.app_context():
+        assert db.session.query(Identity).one().email is None
+    provider.person = Person(sub="s" * 256)
+    refused(sign_in(c.application.test_client()), "token_rejected")
 
 
 def test_a_provider_that_is_down(make_app: Callable[..., Flask]) -> None:

@@ -43,6 +43,10 @@ class ProviderError(Exception):
         self.detail = detail
 
 
+MAX_SUBJECT = 255  # OpenID Connect Core: sub is at most 255 ASCII characters
+MAX_EMAIL = 254
+
+
 @dataclass(frozen=True)
 class Profile:
     """Who the provider says signed in."""
@@ -51,6 +55,19 @@ class Profile:
     email: str | None
     email_verified: bool
     name: str | None
+
+    @classmethod
+    def of(cls, subject: object, email: object, email_verified: object, name: object) -> Profile:
+        """A profile from a provider's claims: a subject that fits, an email only when it is a plausible one."""
+        if not isinstance(subject, str) or not subject or len(subject) > MAX_SUBJECT:
+            raise ProviderError("token_rejected", "the subject is missing or longer than 255 characters")
+        address = email if isinstance(email, str) and "@" in email and len(email) <= MAX_EMAIL else None
+        return cls(
+            subject=subject,
+            email=address,
+            email_verified=address is not None and email_verified is True,
+            name=name if isinstance(name, str) else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -89,12 +106,7 @@ class OidcClient:
         claims = self.verify_id_token(token["id_token"], nonce=nonce, access_token=token.get("access_token"))
         if not claims.get("email") and metadata.get("userinfo_endpoint"):
             claims = {**self._userinfo(metadata["userinfo_endpoint"], token), **claims}
-        return Profile(
-            subject=str(claims["sub"]),
-            email=claims.get("email") if isinstance(claims.get("email"), str) else None,
-            email_verified=claims.get("email_verified") is True,
-            name=claims.get("name") if isinstance(claims.get("name"), str) else None,
-        )
+        return Profile.of(claims.get("sub"), claims.get("email"), claims.get("email_verified"), claims.get("name"))
 
     def verify_id_token(self, id_token: str, *, nonce: str, access_token: str | None) -> dict[str, Any]:
         metadata = self.metadata()

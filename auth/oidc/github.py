@@ -42,10 +42,7 @@ class GithubClient:
         for entry in emails if isinstance(emails, list) else []:
             if isinstance(entry, dict) and entry.get("primary") and isinstance(entry.get("email"), str):
                 email, verified = entry["email"], entry.get("verified") is True
-        name = user.get("name") or user.get("login")
-        return Profile(
-            subject=str(user["id"]), email=email, email_verified=verified, name=name if isinstance(name, str) else None
-        )
+        return Profile.of(str(user["id"]), email, verified, user.get("name") or user.get("login"))
 
     def _session(self, redirect_uri: str) -> OAuth2Session:
         return OAuth2Session(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import secrets
 import time
+import unicodedata
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -38,8 +39,8 @@ class LinkRefused(Exception):
 
 
 def email_key(email: str) -> str:
-    """The form emails are compared in (the same as ``User.email_key``)."""
-    return email.strip().casefold()
+    """The form emails are compared in (the same as ``User.email_key``): NFKC, trimmed, case-folded."""
+    return unicodedata.normalize("NFKC", email).strip().casefold()
 
 
 def find_identity(provider: str, subject: str) -> Identity | None:

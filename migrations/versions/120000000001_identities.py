@@ -17,8 +17,8 @@ branch_labels = None
 depends_on = None
 
 EMAIL_COLUMNS = (
-    sa.Column('email', sa.String(length=320), nullable=True),
-    sa.Column('email_key', sa.String(length=320), nullable=True),
+    sa.Column('email', sa.String(length=254), nullable=True),
+    sa.Column('email_key', sa.String(length=254), nullable=True),
     sa.Column('email_verified_at', sa.Float(), nullable=True),
 )
 
@@ -41,7 +41,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('provider', sa.String(length=32), nullable=False),
     sa.Column('subject', sa.String(length=255), nullable=False),
-    sa.Column('email', sa.String(length=320), nullable=True),
+    sa.Column('email', sa.String(length=254), nullable=True),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.Float(), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='CASCADE'),
