@@ -169,12 +169,33 @@ def test_sign_in_creates_a_passwordless_user_whose_password_login_fails(c: Flask
         assert attempt.get_json()["message"] == "Invalid username or password."
 
 
+def test_start_sends_pkce_state_and_nonce_and_keeps_them_in_a_short_lived_cookie(c: FlaskClient) -> None:
+    reply = start(c)
+    query = parse_qs(urlsplit(reply.location).query)
+    assert query["code_challenge_method"] == ["S256"] and len(query["code_challenge"][0]) == 43
+    assert len(query["state"][0]) >= 32 and len(query["nonce"][0]) >= 32
+    assert query["redirect_uri"] == ["http://localhost/auth/oidc/test/callback"]
+    cookie = set_cookies(reply)["oidc_flow"]
+    assert cookie["path"] == "/auth/oidc" and cookie["max-age"] == "600"
+    assert "httponly" in cookie and cookie["samesite"] == "Lax"
+
+
 def test_tampered_state_is_refused(c: FlaskClient, provider: TestProvider) -> None:
     at_provider = requests.get(start(c).location, allow_redirects=False, timeout=10)
     callback = urlsplit(at_provider.headers["Location"])
     query = parse_qs(callback.query)
     tampered = f"{callback.path}?code={query['code'][0]}&state={query['state'][0][:-2]}xx"
     refused(c.get(tampered), "state_mismatch")
+    assert signed_in_as(c) is None
+
+
+def test_a_forged_flow_cookie_is_refused(c: FlaskClient) -> None:
+    """The cookie is signed: a browser that rewrites it (another state, nonce or verifier) gets nowhere."""
+    at_provider = requests.get(start(c).location, allow_redirects=False, timeout=10)
+    value = c.get_cookie("oidc_flow", path="/auth/oidc").value
+    payload, _, signature = value.partition(".")
+    c.set_cookie("oidc_flow", f"{payload[:-3]}AAA.{signature}", path="/auth/oidc")
+    refused(c.get(local(at_provider.headers["Location"])), "state_mismatch")
     assert signed_in_as(c) is None
 
 
