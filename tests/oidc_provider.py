@@ -75,7 +75,7 @@ class TestProvider:
     """A provider whose next ID token the test chooses; ``spoil`` names how it is wrong."""
 
     person: Person = field(default_factory=Person)
-    # "audience" | "audience_azp" | "expired" | "nonce" | "signature" | "azp" | "no_email" (left to userinfo)
+    # "issuer" | "audience" | "audience_azp" | "expired" | "nonce" | "signature" | "azp" | "no_email" (left to userinfo)
     spoil: str | None = None
     deny: bool = False
     codes: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -183,6 +183,8 @@ class TestProvider:
             claims["iat"], claims["exp"] = now - 3600, now - 600
         elif self.spoil == "nonce":
             claims["nonce"] = "not-the-nonce-we-sent"
+        elif self.spoil == "issuer":
+            claims["iss"] = "https://another-issuer.example"
         elif self.spoil == "audience_azp":  # addressed to another client, naming us as the party it is for
             claims["aud"], claims["azp"] = ["another-client"], CLIENT_ID
         elif self.spoil == "azp":

@@ -206,7 +206,7 @@ def test_a_callback_in_another_browser_is_refused(c: FlaskClient) -> None:
     assert signed_in_as(stranger) is None
 
 
-@pytest.mark.parametrize("spoil", ["audience", "audience_azp", "expired", "nonce", "signature", "azp"])
+@pytest.mark.parametrize("spoil", ["issuer", "audience", "audience_azp", "expired", "nonce", "signature", "azp"])
 def test_a_bad_id_token_is_refused(c: FlaskClient, provider: TestProvider, spoil: str) -> None:
     provider.spoil = spoil
     refused(sign_in(c), "token_rejected")

@@ -121,7 +121,10 @@ class OidcClient:
                 token.claims,
                 token.header,
                 {
-                    "iss": {"essential": True, "value": expected_issuer(metadata["issuer"], token.claims)},
+                    "iss": {
+                        "essential": True,
+                        "values": [expected_issuer(metadata["issuer"], token.claims), *self.config.issuer_aliases],
+                    },
                     "aud": {"essential": True, "value": self.config.client_id},
                 },
                 {"nonce": nonce, "client_id": self.config.client_id, "access_token": access_token},

@@ -28,10 +28,12 @@ class Preset:
     issuer: str | None = None
     kind: str = "oidc"
     scopes: str = DEFAULT_SCOPES
+    issuer_aliases: tuple[str, ...] = ()  # other spellings of the issuer its ID tokens may carry
 
 
 PRESETS = {
-    "google": Preset("Google", issuer="https://accounts.google.com"),
+    # Google documents "accounts.google.com" without the scheme as a valid iss too.
+    "google": Preset("Google", issuer="https://accounts.google.com", issuer_aliases=("accounts.google.com",)),
     # "common" takes work and personal accounts; its ID tokens name the
     # tenant they come from, see ``expected_issuer`` in auth.oidc.client.
     "microsoft": Preset("Microsoft", issuer="https://login.microsoftonline.com/common/v2.0"),
@@ -48,6 +50,7 @@ class ProviderConfig:
     client_secret: str
     scopes: str
     issuer: str | None = None
+    issuer_aliases: tuple[str, ...] = ()
     web_url: str = "https://github.com"
     api_url: str = "https://api.github.com"
 
@@ -114,6 +117,7 @@ def _provider(env: Mapping[str, str], name: str) -> ProviderConfig:
         client_secret=client_secret or "",
         scopes=scopes,
         issuer=_url(prefix + "ISSUER", issuer),
+        issuer_aliases=preset.issuer_aliases if issuer == preset.issuer else (),
     )
 
 
