@@ -20,6 +20,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from auth.core.settings import ConfigError
+from auth.oidc.client import expected_issuer
 from auth.oidc.settings import OidcSettings
 from models import Identity, User, db
 from tests.conftest import PASSWORD, add_user
@@ -496,3 +497,19 @@ def test_replies_match_the_openapi_document(oidc_app: Flask, c: FlaskClient) -> 
     check_reply(c.post("/auth/oidc/nope/link", json={}), "/auth/oidc/{name}/link", "POST")
     (only,) = listing.get_json()["identities"]
     check_reply(c.delete(f"/auth/identities/{only['id']}"), "/auth/identities/{identity_id}", "DELETE")
+
+
+def test_presets() -> None:
+    env = {"OIDC_PROVIDERS": "google,microsoft,github"}
+    for name in ("GOOGLE", "MICROSOFT", "GITHUB"):
+        env |= {f"OIDC_{name}_CLIENT_ID": "id", f"OIDC_{name}_CLIENT_SECRET": "secret"}
+    providers = OidcSettings.from_env(env).providers
+    assert providers["google"].issuer == "https://accounts.google.com"
+    assert providers["google"].issuer_aliases == ("accounts.google.com",)
+    assert providers["microsoft"].issuer == "https://login.microsoftonline.com/common/v2.0"
+    assert (providers["github"].kind, providers["github"].scopes) == ("github", "read:user user:email")
+    assert providers["github"].api_url == "https://api.github.com"
+    # Microsoft's multi-tenant issuer: each token is checked against its own tenant.
+    template = "https://login.microsoftonline.com/{tenantid}/v2.0"
+    assert expected_issuer(template, {"tid": "t-1"}) == "https://login.microsoftonline.com/t-1/v2.0"
+    assert expected_issuer(template, {}) == template  # no tenant: matches no real token
