@@ -18,6 +18,8 @@ import pytest
 import requests
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from auth.core.settings import ConfigError
 from auth.oidc.client import expected_issuer
@@ -513,3 +515,19 @@ def test_presets() -> None:
     template = "https://login.microsoftonline.com/{tenantid}/v2.0"
     assert expected_issuer(template, {"tid": "t-1"}) == "https://login.microsoftonline.com/t-1/v2.0"
     assert expected_issuer(template, {}) == template  # no tenant: matches no real token
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    body=st.binary(max_size=200) | st.text(max_size=60).map(str.encode),
+    content_type=st.sampled_from(
+        ["application/json", "application/json; charset=no-such-codec", "text/plain", "multipart/form-data", ""]
+    ),
+)
+def test_any_link_body_gets_a_json_reply(oidc_app: Flask, c: FlaskClient, body: bytes, content_type: str) -> None:
+    if c.get("/auth/me").status_code != 200:
+        add_user(oidc_app, "alice")
+        password_login(c)
+    reply = c.post("/auth/oidc/test/link", data=body, headers={"Content-Type": content_type})
+    assert reply.status_code in (200, 400, 413, 415), reply.status_code
+    assert reply.mimetype == "application/json" and "success" in reply.get_json()
