@@ -101,10 +101,12 @@ class LiveServers:
             result = flask_cli(env, "users", "create", name, "--password-stdin", stdin=password + "\n")
             assert result.returncode == 0, result.stderr
 
-    def start(self, env: dict[str, str], *, workers: int = 1, threads: int = 4) -> str:
+    def start(self, env: dict[str, str], *, workers: int = 1, threads: int | None = 4) -> str:
+        """Start gunicorn (which reads gunicorn.conf.py); ``threads=None`` leaves them to that file."""
         port = free_port()
         log = self.tmp / f"server-{port}.log"
         handle = log.open("w")
+        thread_args = [] if threads is None else ["--threads", str(threads)]
         process = subprocess.Popen(
             [
                 str(BIN / "gunicorn"),
@@ -112,8 +114,7 @@ class LiveServers:
                 f"127.0.0.1:{port}",
                 "--workers",
                 str(workers),
-                "--threads",
-                str(threads),
+                *thread_args,
                 "--worker-class",
                 "gthread",
                 "--graceful-timeout",

@@ -19,30 +19,12 @@ from openapi_spec_validator import OpenAPIV31SpecValidator
 from werkzeug.test import TestResponse
 
 from auth.web.openapi_view import DOCUMENT, document, merge
-from auth.web.openapi_view import bp as openapi_bp
 from tests.conftest import PASSWORD, add_user
 
 DOC: dict[str, Any] = document()
 AUTOMATIC_METHODS = {"HEAD", "OPTIONS"}
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 EVIL = "https://evil.example"
-
-
-def with_openapi(app: Flask) -> Flask:
-    """The app with the /openapi.json blueprint, whether or not app.py registers it yet."""
-    if "openapi" not in app.blueprints:
-        app.register_blueprint(openapi_bp)
-    return app
-
-
-@pytest.fixture
-def api(app: Flask) -> Flask:
-    return with_openapi(app)
-
-
-@pytest.fixture
-def api_client(api: Flask) -> FlaskClient:
-    return api.test_client()
 
 
 def openapi_path(rule: str) -> str:
@@ -122,16 +104,16 @@ def test_validator_catches_an_invalid_document() -> None:
     assert errors
 
 
-def test_every_route_is_documented_with_its_methods_and_nothing_else(api: Flask) -> None:
-    actual, doc = routes(api), documented()
+def test_every_route_is_documented_with_its_methods_and_nothing_else(app: Flask) -> None:
+    actual, doc = routes(app), documented()
     assert actual - doc == set(), "routes missing from auth/web/openapi.json"
     assert doc - actual == set(), "documented operations the app does not serve"
 
 
-def test_route_listing_sees_the_openapi_route(api: Flask) -> None:
+def test_route_listing_sees_the_openapi_route(app: Flask) -> None:
     """Guards the comparison above against a url_map walk that finds nothing."""
-    assert ("/openapi.json", "get") in routes(api)
-    assert ("/auth/sessions/{session_id}", "delete") in routes(api)
+    assert ("/openapi.json", "get") in routes(app)
+    assert ("/auth/sessions/{session_id}", "delete") in routes(app)
 
 
 def test_every_operation_documents_json_failures_with_message() -> None:
@@ -156,8 +138,8 @@ def test_rate_limited_replies_require_retry_after() -> None:
         assert DOC["components"]["responses"][name]["headers"]["Retry-After"]["required"] is True
 
 
-def test_served_document_is_the_file(api_client: FlaskClient) -> None:
-    response = api_client.get("/openapi.json")
+def test_served_document_is_the_file(client: FlaskClient) -> None:
+    response = client.get("/openapi.json")
     assert response.status_code == 200
     assert response.mimetype == "application/json"
     assert response.get_json() == DOC
@@ -173,8 +155,8 @@ def test_capability_fragments_merge_and_may_not_redefine() -> None:
     assert DOCUMENT.is_file()
 
 
-def test_undocumented_method_gets_405_with_allow(api_client: FlaskClient) -> None:
-    response = api_client.put("/auth/login")
+def test_undocumented_method_gets_405_with_allow(client: FlaskClient) -> None:
+    response = client.put("/auth/login")
     assert response.status_code == 405
     assert response.get_json()["success"] is False
     assert set(response.headers.get("Allow", "").replace(" ", "").split(",")) >= {"GET", "POST"}
@@ -184,10 +166,10 @@ def test_undocumented_method_gets_405_with_allow(api_client: FlaskClient) -> Non
 
 
 def test_session_flow_replies_match_the_document(
-    api_client: FlaskClient, make_user: Callable[..., int], login: Callable[..., Any]
+    client: FlaskClient, make_user: Callable[..., int], login: Callable[..., Any]
 ) -> None:
     make_user()
-    c = api_client
+    c = client
     reply = c.post("/auth/login", json={"username": "alice", "password": PASSWORD})
     assert reply.status_code == 200
     check_reply(reply, "/auth/login", "POST")
@@ -222,11 +204,9 @@ def test_session_flow_replies_match_the_document(
     check_reply(c.post("/auth/logout"), "/auth/logout", "POST")
 
 
-def test_logout_all_and_failed_logins_match_the_document(
-    api_client: FlaskClient, make_user: Callable[..., int]
-) -> None:
+def test_logout_all_and_failed_logins_match_the_document(client: FlaskClient, make_user: Callable[..., int]) -> None:
     make_user()
-    c = api_client
+    c = client
     bad = c.post("/auth/login", json={"username": "alice", "password": "wrong"})
     assert bad.status_code == 401
     check_reply(bad, "/auth/login", "POST")
@@ -242,9 +222,9 @@ def test_logout_all_and_failed_logins_match_the_document(
     check_reply(c.get("/auth/is-authenticated"), "/auth/is-authenticated", "GET")
 
 
-def test_form_signin_replies_match_the_document(api_client: FlaskClient, make_user: Callable[..., int]) -> None:
+def test_form_signin_replies_match_the_document(client: FlaskClient, make_user: Callable[..., int]) -> None:
     make_user()
-    c = api_client
+    c = client
     page = c.get("/auth/login?next=http://localhost:3000/home")
     assert page.status_code == 200
     check_reply(page, "/auth/login", "GET")
@@ -262,11 +242,11 @@ def test_form_signin_replies_match_the_document(api_client: FlaskClient, make_us
 
 
 def test_registration_replies_match_the_document(make_app: Callable[..., Flask]) -> None:
-    off = with_openapi(make_app()).test_client()
+    off = make_app().test_client()
     disabled = off.post("/auth/register", json={"username": "bob", "password": "a long enough secret"})
     assert disabled.status_code == 404
     check_reply(disabled, "/auth/register", "POST")
-    c = with_openapi(make_app(ALLOW_REGISTRATION="true")).test_client()
+    c = make_app(ALLOW_REGISTRATION="true").test_client()
     created = c.post("/auth/register", json={"username": "bob", "password": "a long enough secret"})
     assert created.status_code == 201
     check_reply(created, "/auth/register", "POST")
@@ -281,7 +261,7 @@ def test_registration_replies_match_the_document(make_app: Callable[..., Flask])
 def test_double_submit_login_reply_carries_csrf_token(
     make_app: Callable[..., Flask],
 ) -> None:
-    app = with_openapi(make_app(CSRF_MODE="double-submit"))
+    app = make_app(CSRF_MODE="double-submit")
     add_user(app)
     c = app.test_client()
     reply = c.post("/auth/login", json={"username": "alice", "password": PASSWORD})
@@ -293,19 +273,19 @@ def test_double_submit_login_reply_carries_csrf_token(
 
 
 def test_rate_limited_login_matches_the_document(make_app: Callable[..., Flask]) -> None:
-    c = with_openapi(make_app(RATELIMIT_ENABLED="true", RATELIMIT_LOGIN_USER_IP="2 per minute")).test_client()
+    c = make_app(RATELIMIT_ENABLED="true", RATELIMIT_LOGIN_USER_IP="2 per minute").test_client()
     replies = [c.post("/auth/login", json={"username": "mallory", "password": "guess"}) for _ in range(3)]
     assert [r.status_code for r in replies] == [401, 401, 429]
     check_reply(replies[-1], "/auth/login", "POST")
 
 
 def test_service_replies_match_the_document(
-    api_client: FlaskClient, make_app: Callable[..., Flask], tmp_path: Path
+    client: FlaskClient, make_app: Callable[..., Flask], tmp_path: Path
 ) -> None:
-    health = api_client.get("/healthz")
+    health = client.get("/healthz")
     assert health.status_code == 200
     check_reply(health, "/healthz", "GET")
-    no_keys = api_client.get("/.well-known/jwks.json")
+    no_keys = client.get("/.well-known/jwks.json")
     assert no_keys.status_code == 404
     check_reply(no_keys, "/.well-known/jwks.json", "GET")
     from cryptography.hazmat.primitives import serialization
@@ -316,7 +296,7 @@ def test_service_replies_match_the_document(
     )
     key = tmp_path / "ed25519.pem"
     key.write_bytes(pem)
-    signed = with_openapi(make_app(JWT_ALGORITHM="EdDSA", JWT_PRIVATE_KEY_FILE=str(key))).test_client()
+    signed = make_app(JWT_ALGORITHM="EdDSA", JWT_PRIVATE_KEY_FILE=str(key)).test_client()
     keys = signed.get("/.well-known/jwks.json")
     assert keys.status_code == 200 and keys.get_json()["keys"]
     check_reply(keys, "/.well-known/jwks.json", "GET")

@@ -2,7 +2,8 @@
 
 Client threads hammer login, refresh, the probe and logout against a
 three-worker gunicorn for a bounded time. Every request must succeed (no
-5xx, no "database is locked"), and the database afterwards must match what
+5xx, no "database is locked", no reset connection or timeout), every worker
+must have served some (the access log names the worker's pid), and the database afterwards must match what
 the clients saw exactly: one session row per successful login, none lost or
 duplicated, one refresh-token row per issued token with only the last one
 unrotated, and every logout recorded.
@@ -26,6 +27,7 @@ from tests.servers import LiveServers
 
 pytestmark = pytest.mark.live
 
+WORKERS = 3
 USERS = 3
 THREADS_PER_USER = 2
 SECONDS = 8.0
@@ -58,29 +60,33 @@ def hammer(url: str, username: str, deadline: float, outcome: Outcome) -> None:
             outcome.errors.append(f"{method} {path} -> {reply.status_code}: {reply.text[:200]}")
         return reply
 
-    for _ in range(MAX_ROUNDS):
-        if time.monotonic() >= deadline:
-            return
-        client = requests.Session()
-        if call("POST", "/auth/login", json={"username": username, "password": PASSWORD}).status_code != 200:
-            continue
-        claims = jwt.decode(client.cookies["access_token"], options={"verify_signature": False})
-        login = Login(session_id=claims["sid"], last_refresh_token=client.cookies["refresh_token"])
-        outcome.logins.append(login)
-        for _ in range(REFRESHES_PER_ROUND):
-            if call("POST", "/auth/refresh").status_code == 200:
-                login.refreshes += 1
-                login.last_refresh_token = client.cookies["refresh_token"]
-        call("GET", "/auth/is-authenticated")
-        if call("POST", "/auth/logout").status_code == 200:
-            login.logged_out = True
+    try:
+        for _ in range(MAX_ROUNDS):
+            if time.monotonic() >= deadline:
+                return
+            client = requests.Session()
+            if call("POST", "/auth/login", json={"username": username, "password": PASSWORD}).status_code != 200:
+                continue
+            claims = jwt.decode(client.cookies["access_token"], options={"verify_signature": False})
+            login = Login(session_id=claims["sid"], last_refresh_token=client.cookies["refresh_token"])
+            outcome.logins.append(login)
+            for _ in range(REFRESHES_PER_ROUND):
+                if call("POST", "/auth/refresh").status_code == 200:
+                    login.refreshes += 1
+                    login.last_refresh_token = client.cookies["refresh_token"]
+            call("GET", "/auth/is-authenticated")
+            if call("POST", "/auth/logout").status_code == 200:
+                login.logged_out = True
+    except Exception as error:  # noqa: BLE001 - a reset connection or a timeout is a failure of the test
+        outcome.errors.append(f"{username}: {error!r}")
 
 
 def test_workers_share_one_sqlite_file_without_errors_or_lost_sessions(live_server: LiveServers) -> None:
-    env = live_server.env()
+    access_log = live_server.tmp / "access.log"
+    env = live_server.env(GUNICORN_ACCESS_LOG=str(access_log), GUNICORN_CMD_ARGS="--access-logformat '%(p)s %(s)s'")
     users = {f"user{index}": PASSWORD for index in range(USERS)}
     live_server.prepare(env, users)
-    url = live_server.start(env, workers=3, threads=4)
+    url = live_server.start(env, workers=WORKERS, threads=4)
 
     outcome = Outcome()
     deadline = time.monotonic() + SECONDS
@@ -98,6 +104,8 @@ def test_workers_share_one_sqlite_file_without_errors_or_lost_sessions(live_serv
     assert not outcome.errors, outcome.errors[:5]
     assert not [status for status in outcome.statuses if status >= 500]
     assert len(outcome.logins) >= len(threads) * 3, f"too little load to mean anything: {outcome.statuses}"
+    served = Counter(line.split()[0] for line in access_log.read_text().splitlines() if line.strip())
+    assert len(served) == WORKERS, f"requests served by worker (pid): {dict(served)}; one died or one sat idle"
 
     engine = sqlalchemy.create_engine(env["DATABASE_URL"])
     with engine.connect() as connection:
