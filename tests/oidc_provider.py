@@ -3,7 +3,7 @@
 ``mock_provider()`` runs oidc-provider-mock, a complete OpenID Connect
 provider built on Authlib's server side: a real authorization page, codes that
 work once, ID tokens signed with its own key. It cannot be told to misbehave,
-so ``TestProvider`` is a small provider of our own with real signatures
+so ``LocalProvider`` is a small provider of our own with real signatures
 (RS256, through PyJWT) whose next answer a test can spoil: wrong audience,
 expired, wrong nonce, signed with a key it does not publish; it also rotates
 its key and, on the same port, plays GitHub (OAuth 2 and its REST API).
@@ -58,7 +58,7 @@ def mock_provider() -> Iterator[str]:
 
 @dataclass
 class Person:
-    """Who signs in at the TestProvider next."""
+    """Who signs in at the LocalProvider next."""
 
     sub: str = "subject-1"
     email: str | None = "person@example.com"
@@ -71,7 +71,7 @@ def new_key() -> tuple[rsa.RSAPrivateKey, str]:
 
 
 @dataclass
-class TestProvider:
+class LocalProvider:
     """A provider whose next ID token the test chooses; ``spoil`` names how it is wrong."""
 
     person: Person = field(default_factory=Person)
@@ -104,7 +104,7 @@ class TestProvider:
         return app
 
     @contextmanager
-    def running(self) -> Iterator[TestProvider]:
+    def running(self) -> Iterator[LocalProvider]:
         with serve(self.app()) as url:
             self.url = url
             yield self

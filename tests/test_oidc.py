@@ -3,7 +3,7 @@
 The full sign-in, access_denied and code replay run against oidc-provider-mock
 (a complete OpenID Connect provider); the tokens a well-behaved provider never
 issues (wrong audience, expired, wrong nonce, a key it does not publish), key
-rotation, an outage and GitHub's shape run against ``TestProvider``, our own
+rotation, an outage and GitHub's shape run against ``LocalProvider``, our own
 small provider with real RS256 signatures. The server under test is the real
 app; only the browser is played by the test client and ``requests``.
 """
@@ -27,7 +27,7 @@ from auth.oidc.settings import OidcSettings
 from models import Identity, User, db
 from tests.conftest import PASSWORD, add_user
 from tests.helpers import set_cookies
-from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, Person, TestProvider, mock_provider
+from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, LocalProvider, Person, mock_provider
 from tests.servers import free_port
 from tests.test_openapi import check_reply
 
@@ -46,13 +46,13 @@ def provider_env(name: str, issuer: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def provider() -> Iterator[TestProvider]:
-    with TestProvider().running() as running:
+def provider() -> Iterator[LocalProvider]:
+    with LocalProvider().running() as running:
         yield running
 
 
 @pytest.fixture
-def oidc_app(make_app: Callable[..., Flask], provider: TestProvider) -> Flask:
+def oidc_app(make_app: Callable[..., Flask], provider: LocalProvider) -> Flask:
     return make_app(**provider_env("test", provider.url))
 
 
@@ -183,7 +183,7 @@ def test_start_sends_pkce_state_and_nonce_and_keeps_them_in_a_short_lived_cookie
     assert "httponly" in cookie and cookie["samesite"] == "Lax"
 
 
-def test_tampered_state_is_refused(c: FlaskClient, provider: TestProvider) -> None:
+def test_tampered_state_is_refused(c: FlaskClient, provider: LocalProvider) -> None:
     at_provider = requests.get(start(c).location, allow_redirects=False, timeout=10)
     callback = urlsplit(at_provider.headers["Location"])
     query = parse_qs(callback.query)
@@ -210,7 +210,7 @@ def test_a_callback_in_another_browser_is_refused(c: FlaskClient) -> None:
 
 
 @pytest.mark.parametrize("spoil", ["issuer", "audience", "audience_azp", "expired", "nonce", "signature", "azp"])
-def test_a_bad_id_token_is_refused(c: FlaskClient, provider: TestProvider, spoil: str) -> None:
+def test_a_bad_id_token_is_refused(c: FlaskClient, provider: LocalProvider, spoil: str) -> None:
     provider.spoil = spoil
     refused(sign_in(c), "token_rejected")
     assert signed_in_as(c) is None
@@ -218,7 +218,7 @@ def test_a_bad_id_token_is_refused(c: FlaskClient, provider: TestProvider, spoil
         assert db.session.query(User).count() == 0
 
 
-def test_the_provider_key_rotates_between_two_sign_ins(c: FlaskClient, provider: TestProvider) -> None:
+def test_the_provider_key_rotates_between_two_sign_ins(c: FlaskClient, provider: LocalProvider) -> None:
     assert sign_in(c).status_code == 303 and signed_in_as(c) == "person"
     fetches = provider.jwks_fetches
     provider.rotate()
@@ -227,7 +227,7 @@ def test_the_provider_key_rotates_between_two_sign_ins(c: FlaskClient, provider:
     assert provider.jwks_fetches == fetches + 1  # an unknown kid fetched the keys again, once
 
 
-def test_claims_missing_from_the_id_token_come_from_userinfo(c: FlaskClient, provider: TestProvider) -> None:
+def test_claims_missing_from_the_id_token_come_from_userinfo(c: FlaskClient, provider: LocalProvider) -> None:
     provider.spoil = "no_email"
     provider.person = Person(sub="s-2", email="userinfo@example.com")
     assert sign_in(c).status_code == 303
@@ -235,7 +235,7 @@ def test_claims_missing_from_the_id_token_come_from_userinfo(c: FlaskClient, pro
         assert db.session.query(Identity).one().email == "userinfo@example.com"
 
 
-def test_oversized_claims_never_reach_the_database(c: FlaskClient, provider: TestProvider) -> None:
+def test_oversized_claims_never_reach_the_database(c: FlaskClient, provider: LocalProvider) -> None:
     provider.person = Person(sub="s-3", email=f"{'a' * 250}@example.com")
     assert sign_in(c).status_code == 303  # signed in, without an email that cannot be stored
     with c.application.app_context():
@@ -255,13 +255,13 @@ def test_a_provider_that_is_down(make_app: Callable[..., Flask]) -> None:
 
 
 def test_a_provider_that_goes_down_during_the_sign_in(make_app: Callable[..., Flask]) -> None:
-    with TestProvider().running() as provider:
+    with LocalProvider().running() as provider:
         c = make_app(**provider_env("test", provider.url)).test_client()
         callback = local(requests.get(start(c).location, allow_redirects=False, timeout=10).headers["Location"])
     refused(c.get(callback), "provider_unreachable")
 
 
-def test_provider_error_is_refused(c: FlaskClient, provider: TestProvider) -> None:
+def test_provider_error_is_refused(c: FlaskClient, provider: LocalProvider) -> None:
     provider.deny = True
     refused(sign_in(c), "access_denied")
 
@@ -278,7 +278,7 @@ def test_unknown_provider(c: FlaskClient) -> None:
     refused(c.get("/auth/oidc/nope/callback?code=x&state=y"), "unknown_provider")
 
 
-def test_github(make_app: Callable[..., Flask], provider: TestProvider) -> None:
+def test_github(make_app: Callable[..., Flask], provider: LocalProvider) -> None:
     provider.person = Person(sub="583231", email="octo@example.com")
     app = make_app(
         OIDC_PROVIDERS="github",
@@ -328,7 +328,7 @@ def test_link_then_unlink(oidc_app: Flask, c: FlaskClient) -> None:
     assert c.get("/auth/identities").get_json()["identities"] == []
 
 
-def test_linking_needs_a_recent_sign_in(make_app: Callable[..., Flask], provider: TestProvider) -> None:
+def test_linking_needs_a_recent_sign_in(make_app: Callable[..., Flask], provider: LocalProvider) -> None:
     app = make_app(**provider_env("test", provider.url), REAUTH_SECONDS="1")
     add_user(app, "alice")
     c = app.test_client()
@@ -356,7 +356,7 @@ def test_an_identity_linked_to_someone_else_is_not_moved(oidc_app: Flask, c: Fla
     assert c.get("/auth/identities").get_json()["identities"] == []
 
 
-def test_the_last_way_to_sign_in_cannot_be_unlinked(oidc_app: Flask, c: FlaskClient, provider: TestProvider) -> None:
+def test_the_last_way_to_sign_in_cannot_be_unlinked(oidc_app: Flask, c: FlaskClient, provider: LocalProvider) -> None:
     assert sign_in(c).status_code == 303
     (only,) = c.get("/auth/identities").get_json()["identities"]
     reply = c.delete(f"/auth/identities/{only['id']}")
@@ -400,7 +400,7 @@ def verified_user(app: Flask, name: str, email: str, verified: bool) -> None:
 )
 def test_linking_by_verified_email(
     make_app: Callable[..., Flask],
-    provider: TestProvider,
+    provider: LocalProvider,
     setting: str,
     ours_verified: bool,
     theirs_verified: bool,
@@ -417,7 +417,7 @@ def test_linking_by_verified_email(
         refused(reply, outcome)
 
 
-def test_no_new_users_when_creation_is_off(make_app: Callable[..., Flask], provider: TestProvider) -> None:
+def test_no_new_users_when_creation_is_off(make_app: Callable[..., Flask], provider: LocalProvider) -> None:
     c = make_app(**provider_env("test", provider.url), OIDC_CREATE_USERS="false").test_client()
     refused(sign_in(c), "no_account")
 
@@ -474,7 +474,7 @@ def test_a_misconfigured_provider_stops_the_app(make_app: Callable[..., Flask]) 
         make_app(OIDC_PROVIDERS="github", OIDC_GITHUB_CLIENT_ID="x")
 
 
-def test_failures_are_audited(c: FlaskClient, provider: TestProvider, caplog: pytest.LogCaptureFixture) -> None:
+def test_failures_are_audited(c: FlaskClient, provider: LocalProvider, caplog: pytest.LogCaptureFixture) -> None:
     provider.spoil = "audience"
     with caplog.at_level("INFO", logger="auth.audit"):
         sign_in(c)
