@@ -33,6 +33,9 @@ export default function ({ helpers, check, waitForUrl }) {
       // named after the email the mock reports (the subject itself).
       const name = `${cfg.browser}-${cfg.shape}-${Date.now()}`;
       const subject = `${name}@example.com`;
+      // The API's built-in sign-in page has the provider's button too.
+      await s.goto(`${cfg.apiUrl}/auth/login`);
+      await s.waitFor("#oidc-mock");
       await s.goto(`${cfg.appUrl}/login`);
       await s.waitFor('[data-testid="oidc-mock"]');
       if (cfg.crossSite) {
