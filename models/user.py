@@ -25,9 +25,17 @@ class User(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64))
     username_key: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    # Empty: the user has no password (made by an identity provider's sign-in).
     password_hash: Mapped[str] = mapped_column(String(255))
     roles: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[float] = mapped_column(Float, default=time.time)
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    email_key: Mapped[str | None] = mapped_column(String(254), nullable=True, unique=True, index=True)
+    email_verified_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+    @property
+    def has_password(self) -> bool:
+        return bool(self.password_hash)
 
     def as_json(self) -> dict[str, object]:
         return {"id": str(self.id), "username": self.username, "roles": list(self.roles or [])}

@@ -116,6 +116,9 @@ SERVER_VARS = (
     "FLASK_APP",
     "FLASK_RUN_HOST",
     "FLASK_RUN_PORT",
+    "OIDC_PROVIDERS",
+    "OIDC_CREATE_USERS",
+    "OIDC_LINK_VERIFIED_EMAIL",
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
@@ -401,7 +404,7 @@ def base_env() -> dict[str, str]:
     return env
 
 
-def plan(tmp: Path, https_port: int, ca: Path) -> dict[str, Shape]:
+def plan(tmp: Path, https_port: int, ca: Path, oidc_issuer: str) -> dict[str, Shape]:
     def api_env(name: str, **extra: str) -> dict[str, str]:
         folder = tmp / name
         folder.mkdir(parents=True, exist_ok=True)
@@ -416,6 +419,11 @@ def plan(tmp: Path, https_port: int, ca: Path) -> dict[str, Shape]:
             "ARGON2_TIME_COST": "1",
             "ARGON2_MEMORY_KIB": "1024",
             "ARGON2_PARALLELISM": "1",
+            # oidc-provider-mock, as the browser and the API both reach it (tests/e2e/scenarios/oidc.mjs).
+            "OIDC_PROVIDERS": "mock",
+            "OIDC_MOCK_ISSUER": oidc_issuer,
+            "OIDC_MOCK_CLIENT_ID": "flask-auth-e2e",
+            "OIDC_MOCK_CLIENT_SECRET": secrets.token_hex(16),
             **extra,
         }
 
@@ -575,7 +583,7 @@ def deployment() -> Iterator[Deployment]:
     try:
         https_port = free_port()
         ca, cert, key = make_certificates(tmp / "tls", PROD_HOSTS + CROSS_HOSTS)
-        shapes = plan(tmp, https_port, ca)
+        shapes = plan(tmp, https_port, ca, start_oidc_provider(procs, tmp))
         upstreams = {
             PROD_HOSTS[0]: shapes["prod"].next_port,
             PROD_HOSTS[1]: shapes["prod"].api_port,
@@ -599,6 +607,20 @@ def deployment() -> Iterator[Deployment]:
             sys.__stderr__.write(f"\nE2E: kept {tmp}\n")
         else:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def start_oidc_provider(procs: Processes, tmp: Path) -> str:
+    """oidc-provider-mock on 127.0.0.1 (plain http is allowed for a loopback issuer); returns its issuer."""
+    port = free_port()
+    provider = procs.start(
+        "oidc-provider",
+        [sys.executable, "-m", "oidc_provider_mock", "--port", str(port), "--require-nonce"],
+        env=base_env(),
+        cwd=tmp,
+    )
+    issuer = f"http://127.0.0.1:{port}"
+    wait_until(lambda: http_ok(f"{issuer}/.well-known/openid-configuration"), "the OIDC provider", provider, 30)
+    return issuer
 
 
 def selected_scenarios(request: pytest.FixtureRequest, browser: str, shape: str) -> tuple[str, ...]:

@@ -25,9 +25,11 @@ def check_password(state: AuthState, user: User | None, password: str) -> bool:
 
     For an unknown user, the dummy hash is first matched to the stored ones
     (at most hourly), so the miss costs what a real user's wrong password does.
+    A user without a password (made by an identity provider) is checked
+    against the dummy hash, like an unknown user: a wrong password, same time.
     """
     now = time.time()
-    stored_hash = user.password_hash if user else None
+    stored_hash = (user.password_hash or None) if user else None
     sample = _stored_hashes() if user is None and state.passwords.dummy_due(now) else None
     db.session.commit()  # end the read: no pooled connection is held through the slow hash
     with state.gate.admit():

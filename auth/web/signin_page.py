@@ -4,7 +4,7 @@ sign in, signed in, and the account page (which later capabilities fill).
 
 from __future__ import annotations
 
-from flask import Response, make_response, redirect, render_template
+from flask import Response, current_app, make_response, redirect, render_template
 
 from auth.core.state import auth_state
 from auth.web.csrf import csrf_token_for
@@ -41,6 +41,15 @@ def render_account(user: User, session_id: str) -> Response:
     settings = auth_state().settings
     csrf = csrf_token_for(settings.jwt_secret, session_id) if settings.csrf_mode == "double-submit" else None
     return make_response(_user_page("account.html", user, csrf))
+
+
+def error_sentence(code: str | None) -> str | None:
+    """The sentence for an ``?error=<code>`` a sign-in flow sent the browser back with.
+
+    Capabilities register their codes in ``app.extensions["signin_errors"]``;
+    an unknown code shows nothing (the page never echoes what the URL says).
+    """
+    return current_app.extensions.get("signin_errors", {}).get(code or "")
 
 
 def signed_in(reply: Response, user: User, next_url: str | None) -> Response:

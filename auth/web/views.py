@@ -22,7 +22,7 @@ from auth.web.payload import is_form_post, read_fields
 from auth.web.recent import reauth_method
 from auth.web.replies import session_reply
 from auth.web.signin_flow import complete_sign_in, complete_sign_in_in_browser
-from auth.web.signin_page import render_account, render_signin
+from auth.web.signin_page import error_sentence, render_account, render_signin
 from models import User, db
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -51,7 +51,7 @@ def _dead_refresh_token(error: DeadRefreshToken) -> Response:
 
 @bp.get("/login")
 def signin_page() -> Response:
-    return render_signin(next_url=request.args.get("next"))
+    return render_signin(next_url=request.args.get("next"), error=error_sentence(request.args.get("error")))
 
 
 @bp.post("/login")

@@ -5,6 +5,7 @@ import { useRouter } from "next/navigation";
 import type { MeResponse, User } from "@/lib/api";
 import { errorMessage } from "@/lib/api";
 import { useConfig } from "../config-provider";
+import { LinkedIdentities } from "./linked-identities";
 
 type State = { kind: "loading" } | { kind: "ready"; user: User } | { kind: "error"; message: string };
 
@@ -62,6 +63,7 @@ export function Dashboard() {
         Signed in as <strong data-testid="current-username">{state.user.username}</strong>
       </p>
       <p>Roles: {state.user.roles.length ? state.user.roles.join(", ") : "none"}</p>
+      <LinkedIdentities />
       <button type="button" onClick={logout} disabled={loggingOut} data-testid="logout">
         Log out
       </button>

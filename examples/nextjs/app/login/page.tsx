@@ -1,5 +1,6 @@
 import { safeNextPath } from "@/lib/next-path";
 import { LoginForm } from "./login-form";
+import { ProviderButtons } from "./provider-buttons";
 
 export default async function LoginPage({
   searchParams,
@@ -11,6 +12,7 @@ export default async function LoginPage({
     <>
       <h1>Log in</h1>
       <LoginForm next={safeNextPath(typeof next === "string" ? next : undefined)} />
+      <ProviderButtons next={safeNextPath(typeof next === "string" ? next : undefined)} />
     </>
   );
 }

@@ -1,0 +1,36 @@
+"""Sign-in with an identity provider: OpenID Connect (any issuer) and GitHub's OAuth 2.
+
+``init_oidc(app, env)`` reads the providers (a misconfigured one stops the
+start with a ConfigError naming its variable), registers the blueprint and
+the sentences the sign-in page shows for this capability's error codes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Flask
+
+from auth.oidc.settings import OidcSettings
+from auth.oidc.state import OidcState
+from auth.oidc.views import bp
+
+SENTENCES = {
+    "access_denied": "You cancelled the sign-in at the provider.",
+    "provider_error": "The provider could not complete the sign-in; try again.",
+    "provider_unreachable": "The sign-in provider cannot be reached right now; try again in a moment.",
+    "unknown_provider": "That sign-in provider is not configured on this server.",
+    "state_mismatch": "The sign-in could not be matched to this browser (it expired or was altered); start again.",
+    "code_rejected": "The provider did not accept the sign-in; start again.",
+    "token_rejected": "The provider's answer could not be verified; start again.",
+    "no_account": "No account is linked to that sign-in, and this server does not create accounts on sign-in.",
+    "email_in_use": "An account with that email already exists: sign in to it, then link the provider there.",
+    "identity_in_use": "That provider account is already linked to another user.",
+    "link_expired": "Linking took too long or was started elsewhere; sign in and try again.",
+}
+
+
+def init_oidc(app: Flask, env: Mapping[str, str]) -> None:
+    app.extensions["oidc"] = OidcState.build(OidcSettings.from_env(env))
+    app.extensions.setdefault("signin_errors", {}).update(SENTENCES)
+    app.register_blueprint(bp)
