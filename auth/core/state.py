@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask import current_app
 
 from auth.core.admission import HashGate
+from auth.core.live_sessions import LiveSessions
 from auth.core.passwords import Passwords
 from auth.core.revocation import RevocationView
 from auth.core.sessions import SessionStore
@@ -25,6 +26,7 @@ class AuthState:
     sessions: SessionStore
     static_headers: tuple[tuple[str, str], ...]
     verified_tokens: VerifiedTokens
+    live_sessions: LiveSessions
 
 
 def auth_state() -> AuthState:

@@ -13,12 +13,11 @@ import hashlib
 import time
 from collections.abc import Callable
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 
 from auth.core.audit import audit
-from auth.web.cookies import read_access
 from auth.web.errors import error_reply
 from auth.web.payload import json_body
 from models.user import username_key
@@ -52,10 +51,12 @@ def _user_ip() -> str:
     return f"user-ip:{_username()}|{request.remote_addr}"
 
 
-def _token_key() -> str:
-    """Per signed-in session: a digest of the access token (the view decodes it later)."""
-    token = read_access(request) or request.remote_addr or "-"
-    return hashlib.sha256(token.encode()).hexdigest()[:32]
+def _signed_in_user() -> str:
+    """The user id the guard authenticated: a fresh token, a refreshed session or
+    a re-encoded signature is still the same user, with the same allowance.
+    ``login_required`` runs first (it wraps the limit), so ``g.principal`` is set.
+    """
+    return f"password-user:{g.principal.user_id}"
 
 
 def _user() -> str:
@@ -69,7 +70,7 @@ login_limits = [
 ]
 refresh_limit = limiter.limit(_limit("refresh_ip"), key_func=_ip)
 register_limit = limiter.limit(_limit("register_ip"), key_func=_ip)
-password_limit = limiter.limit(_limit("password_user"), key_func=lambda: f"token:{_token_key()}", deduct_when=_failed)
+password_limit = limiter.limit(_limit("password_user"), key_func=_signed_in_user, deduct_when=_failed)
 
 
 def limited(*decorators: Callable) -> Callable:
