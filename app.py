@@ -19,6 +19,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from auth.core.admission import HashGate
 from auth.core.audit import add_context_provider
+from auth.core.devices import DeviceTokens
 from auth.core.keys import load_keys
 from auth.core.live_sessions import LiveSessions
 from auth.core.passwords import Passwords
@@ -93,6 +94,7 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
         static_headers=static_headers(settings),
         verified_tokens=VerifiedTokens(),
         live_sessions=live_sessions,
+        devices=DeviceTokens(settings.jwt_secret, settings.jwt_previous_secrets, settings.device_token_ttl),
     )
 
     init_cors(app, settings)

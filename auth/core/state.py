@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask import current_app
 
 from auth.core.admission import HashGate
+from auth.core.devices import DeviceTokens
 from auth.core.live_sessions import LiveSessions
 from auth.core.passwords import Passwords
 from auth.core.revocation import RevocationView
@@ -27,6 +28,7 @@ class AuthState:
     static_headers: tuple[tuple[str, str], ...]
     verified_tokens: VerifiedTokens
     live_sessions: LiveSessions
+    devices: DeviceTokens
 
 
 def auth_state() -> AuthState:

@@ -16,6 +16,7 @@ from flask import Response, request
 
 from auth.core.audit import audit
 from auth.core.state import auth_state
+from auth.web.cookies import read_device, set_device_cookie
 from auth.web.replies import session_reply
 from models import User
 
@@ -39,6 +40,17 @@ def complete_sign_in(
     audited with the session so an operator can tell how each one began.
     """
     state = auth_state()
-    issued = state.sessions.start(user, now=time.time(), **client_fields())
+    now = time.time()
+    issued = state.sessions.start(user, now=now, **client_fields())
     audit(event, user_id=user.id, session_id=issued.session.id, method=method)
-    return session_reply(state, issued, payload, status=status)
+    response = session_reply(state, issued, payload, status=status)
+    _remember_device(response, user, now)
+    return response
+
+
+def _remember_device(response: Response, user: User, now: float) -> None:
+    """Give the browser a device cookie for this user, keeping its nonce when it had one."""
+    state = auth_state()
+    presented = read_device(request)
+    nonce = state.devices.verify(presented, user.username_key, now=now) if presented else None
+    set_device_cookie(response, state.settings, state.devices.issue(user.username_key, now=now, nonce=nonce))
