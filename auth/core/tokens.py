@@ -48,8 +48,16 @@ class Keys:
         """The current key's verifying half."""
         return self.verifiers[self.kid].key
 
-    def for_token(self, token: str) -> VerifyingKey:
-        """The key the token names; a token without ``kid`` (minted before kids) gets the current key."""
+    def for_token(self, token: str) -> tuple[str, VerifyingKey]:
+        """The kid a token must name and the key that verifies it.
+
+        With one key there is nothing to choose, and the header is read once,
+        by the verification itself (the probe's common case). With previous
+        keys configured, the header's ``kid`` picks; a token without one
+        (minted before kids) gets the current key.
+        """
+        if len(self.verifiers) == 1:
+            return self.kid, self.verifiers[self.kid]
         try:
             kid = jwt.get_unverified_header(token).get("kid", self.kid)
         except jwt.PyJWTError as error:
@@ -57,7 +65,7 @@ class Keys:
         verifier = self.verifiers.get(kid) if isinstance(kid, str) else None
         if verifier is None:
             raise TokenError("unknown key id")
-        return verifier
+        return kid, verifier
 
 
 @dataclass(frozen=True)
@@ -138,9 +146,9 @@ def session_of(token: str, keys: Keys, *, issuer: str) -> str | None:
 
 def _verified(token: str, keys: Keys, *, issuer: str, required: tuple[str, ...]) -> dict[str, Any]:
     """Signature, pinned algorithm and issuer checked; expiry is the caller's, against its ``now``."""
-    verifier = keys.for_token(token)
+    kid, verifier = keys.for_token(token)
     try:
-        return jwt.decode(
+        verified = jwt.decode_complete(
             token,
             verifier.key,
             algorithms=[verifier.algorithm],
@@ -149,3 +157,6 @@ def _verified(token: str, keys: Keys, *, issuer: str, required: tuple[str, ...])
         )
     except jwt.PyJWTError as error:
         raise TokenError(str(error)) from None
+    if verified["header"].get("kid", keys.kid) != kid:
+        raise TokenError("unknown key id")
+    return verified["payload"]
