@@ -20,7 +20,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from auth.core.admission import HashGate
 from auth.core.audit import add_context_provider
 from auth.core.breaches import BreachedPasswords
+from auth.core.devices import DeviceTokens
 from auth.core.keys import load_keys
+from auth.core.live_sessions import LiveSessions
 from auth.core.passwords import Passwords
 from auth.core.revocation import RevocationView
 from auth.core.sessions import SessionStore
@@ -77,10 +79,12 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     with app.app_context():
         tune_sqlite(db.engine)
 
+    live_sessions = LiveSessions()
     revocations = RevocationView(
         poll_seconds=settings.revocation_poll_seconds,
         horizon_seconds=settings.access_token_ttl,
         redis_url=settings.redis_url,
+        on_end=live_sessions.forget,
     )
     app.extensions["auth"] = AuthState(
         settings=settings,
@@ -92,6 +96,8 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
         static_headers=static_headers(settings),
         verified_tokens=VerifiedTokens(),
         breaches=BreachedPasswords(settings.hibp_url),
+        live_sessions=live_sessions,
+        devices=DeviceTokens(settings.jwt_secret, settings.jwt_previous_secrets, settings.device_token_ttl),
     )
 
     init_cors(app, settings)

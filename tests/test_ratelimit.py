@@ -103,3 +103,35 @@ def test_redis_away_falls_back_to_memory_instead_of_failing(make_app):
     assert attempt(app, password=PASSWORD).status_code == 200
     statuses = [attempt(app).status_code for _ in range(6)]
     assert statuses == [401] * 5 + [429]
+
+
+@pytest.fixture
+def password_limited(make_app):
+    app = make_app(RATELIMIT_ENABLED="true", RATELIMIT_PASSWORD_USER="3 per minute")
+    for name in ("alice", "bob"):
+        add_user(app, name)
+    return app
+
+
+def _wrong_change(client, **headers):
+    body = {"current_password": "not the password", "new_password": "a brand new long passphrase"}
+    return client.post("/auth/password", json=body, headers=headers).status_code
+
+
+@pytest.mark.parametrize("trick", ["refresh", "padded-signature", "second-login"])
+def test_the_password_change_limit_holds_per_user_whatever_the_token(password_limited, trick):
+    client = password_limited.test_client()
+    assert client.post("/auth/login", json={"username": "alice", "password": PASSWORD}).status_code == 200
+    assert [_wrong_change(client) for _ in range(3)] == [401] * 3
+    headers = {}
+    if trick == "refresh":
+        assert client.post("/auth/refresh").status_code == 200
+    elif trick == "padded-signature":
+        headers = {"Authorization": f"Bearer {client.get_cookie('access_token').value}="}
+    else:
+        client = password_limited.test_client()
+        assert client.post("/auth/login", json={"username": "alice", "password": PASSWORD}).status_code == 200
+    assert _wrong_change(client, **headers) == 429
+    bob = password_limited.test_client()
+    assert bob.post("/auth/login", json={"username": "bob", "password": PASSWORD}).status_code == 200
+    assert _wrong_change(bob) == 401, "another user keeps their own allowance"

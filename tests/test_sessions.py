@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 
 import jwt
@@ -44,6 +45,7 @@ def test_refresh_token_is_stored_only_as_a_hash(app, make_user, login, client):
     with app.app_context():
         stored = [row.token_hash for row in db.session.scalars(db.select(RefreshToken))]
     assert token not in stored and len(stored) == 1 and len(stored[0]) == 64
+    assert stored[0] != hashlib.sha256(token.encode()).hexdigest(), "bound to the secret, not a plain digest"
 
 
 def test_reuse_after_grace_ends_the_session(make_app, make_user, login, client):

@@ -62,6 +62,9 @@ def test_dev_secret_is_generated_once_and_kept(tmp_path):
         ({**SECRET, "COOKIE_DOMAIN": "https://example.com"}, "COOKIE_DOMAIN"),
         ({**SECRET, "JWT_ALGORITHM": "EdDSA"}, "JWT_PRIVATE_KEY_FILE"),
         ({**SECRET, "UNSAFE_TEST_COOKIE_SAMESITE_NONE_INSECURE": "true"}, "UNSAFE_TEST"),
+        ({**SECRET, "RATELIMIT_LOGIN_DEVICE": "lots"}, "RATELIMIT_LOGIN_DEVICE"),
+        ({**SECRET, "JWT_PREVIOUS_KEY_FILES": "/no/such/old.pem"}, "JWT_PREVIOUS_KEY_FILES"),
+        ({**SECRET, "DEVICE_TOKEN_TTL": "5"}, "DEVICE_TOKEN_TTL"),
     ],
     ids=[
         "prod-without-secret",
@@ -81,6 +84,9 @@ def test_dev_secret_is_generated_once_and_kept(tmp_path):
         "cookie-domain-is-a-url",
         "asymmetric-without-key",
         "unsafe-test-switch-outside-dev",
+        "rate-limit-not-a-limit",
+        "previous-key-file-missing",
+        "device-cookie-life-too-short",
     ],
 )
 def test_bad_settings_name_the_variable(tmp_path, env, names):

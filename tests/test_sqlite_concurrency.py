@@ -11,7 +11,6 @@ unrotated, and every logout recorded.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 from collections import Counter
@@ -22,6 +21,7 @@ import pytest
 import requests
 import sqlalchemy
 
+from auth.core.sessions import TokenHasher
 from tests.conftest import PASSWORD
 from tests.servers import LiveServers
 
@@ -119,6 +119,7 @@ def test_workers_share_one_sqlite_file_without_errors_or_lost_sessions(live_serv
         )
     engine.dispose()
 
+    hasher = TokenHasher(env["JWT_SECRET"].encode(), ())
     seen = [login.session_id for login in outcome.logins]
     assert len(set(seen)) == len(seen), "two logins were handed the same session"
     assert set(sessions) == set(seen), "session rows lost or made without a login"
@@ -126,7 +127,7 @@ def test_workers_share_one_sqlite_file_without_errors_or_lost_sessions(live_serv
         rows = tokens_by_session[login.session_id]
         assert len(rows) == 1 + login.refreshes, f"{login}: {len(rows)} refresh-token rows"
         live = [row for row in rows if row.rotated_at is None]
-        assert [row.token_hash for row in live] == [hashlib.sha256(login.last_refresh_token.encode()).hexdigest()]
+        assert [row.token_hash for row in live] == [hasher.current(login.last_refresh_token)]
         assert login.logged_out
         assert sessions[login.session_id].revoked_at is not None
         assert revocations[login.session_id] == 1

@@ -6,7 +6,13 @@ table at most every ``REVOCATION_POLL_SECONDS`` (0.5 s by default), so every
 process refuses a revoked session within that time, whatever it shares;
 with ``REDIS_URL`` set, revocations are also pushed through Redis pub/sub and
 take effect everywhere at once. Only entries younger than the access-token
-life matter: older tokens have expired anyway, so the map stays small.
+life matter: a token is never accepted longer than today's
+``ACCESS_TOKEN_TTL`` after it was issued (see ``auth.core.access``), even one
+minted with a longer life before a restart, so the map stays small and
+forgets nothing a live token still needs.
+
+Sessions that end are also reported to ``on_end`` (the process's cache of
+live sessions), so that cache never outlives a revocation it heard of.
 """
 
 from __future__ import annotations
@@ -16,11 +22,11 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from sqlalchemy import select
 
-from models import Revocation, db
+from models import REVOKED, Revocation, db
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +36,16 @@ OVERLAP_SECONDS = 5.0
 
 
 class RevocationView:
-    def __init__(self, *, poll_seconds: float, horizon_seconds: int, redis_url: str | None) -> None:
+    def __init__(
+        self,
+        *,
+        poll_seconds: float,
+        horizon_seconds: int,
+        redis_url: str | None,
+        on_end: Callable[[list[str]], None] | None = None,
+    ) -> None:
         self._poll = poll_seconds
+        self._on_end = on_end
         self._horizon = horizon_seconds + OVERLAP_SECONDS
         self._min_version: dict[str, tuple[int, float]] = {}
         self._synced_at = float("-inf")
@@ -56,10 +70,15 @@ class RevocationView:
             self._fanout.publish(entries)
 
     def merge(self, entries: Iterable[tuple[str, int]], now: float) -> None:
+        ended = []
         for session_id, min_version in entries:
             current = self._min_version.get(session_id)
             if current is None or min_version > current[0]:
                 self._min_version[session_id] = (min_version, now)
+                if min_version == REVOKED:
+                    ended.append(session_id)
+        if ended and self._on_end is not None:
+            self._on_end(ended)
 
     def resync(self) -> None:
         """Poll the table at the next check, whatever the interval."""

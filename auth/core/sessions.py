@@ -1,7 +1,9 @@
 """Session and refresh-token lifecycle: start, rotate, revoke, list, prune.
 
-A refresh token is 32 random bytes, stored only as its SHA-256. Rotation
-derives the successor as HMAC(key, old token): the server can hand the same
+A refresh token is 32 random bytes, stored only as an HMAC of it under a
+key derived from ``JWT_SECRET`` (see ``TokenHasher``), so replacing the
+secret without listing the old one in ``JWT_PREVIOUS_SECRETS`` ends every
+session. Rotation derives the successor as HMAC(key, old token): the server can hand the same
 successor to a second request that presents the old token within the grace
 window (two tabs, a page and the middleware) without storing any token in
 clear, and two racing rotations agree on the result. A rotated token
@@ -51,14 +53,37 @@ class Issued:
     refresh_token: str
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+class TokenHasher:
+    """How refresh tokens are stored: HMAC-SHA-256 under a key derived from the secret.
+
+    New hashes use the current ``JWT_SECRET``; lookups also try every
+    ``JWT_PREVIOUS_SECRETS`` entry, and the plain SHA-256 that rows written
+    before this scheme hold. A token found under an older key is rotated
+    into one stored under the current key at its next refresh.
+    """
+
+    def __init__(self, secret: bytes, previous: tuple[bytes, ...]) -> None:
+        self._current = self._derive(secret)
+        self._previous = tuple(self._derive(old) for old in previous)
+
+    @staticmethod
+    def _derive(secret: bytes) -> bytes:
+        return hmac.new(secret, b"refresh-token-hash", "sha256").digest()
+
+    def current(self, token: str) -> str:
+        return hmac.new(self._current, token.encode(), "sha256").hexdigest()
+
+    def candidates(self, token: str) -> list[str]:
+        """Every hash the token may be stored under, current key first."""
+        keyed = [hmac.new(key, token.encode(), "sha256").hexdigest() for key in (self._current, *self._previous)]
+        return [*keyed, hashlib.sha256(token.encode()).hexdigest()]
 
 
 class SessionStore:
     def __init__(self, settings: Settings, revocations: RevocationView) -> None:
         self._settings = settings
         self._revocations = revocations
+        self._hasher = TokenHasher(settings.jwt_secret, settings.jwt_previous_secrets)
         self._successor_key = hmac.new(settings.jwt_secret, b"refresh-token-successor", "sha256").digest()
         self._pruned_at = 0.0
 
@@ -78,13 +103,13 @@ class SessionStore:
         token = secrets.token_urlsafe(32)
         db.session.add(session)
         db.session.flush()
-        db.session.add(RefreshToken(token_hash=token_hash(token), session_id=session.id, created_at=now))
+        db.session.add(RefreshToken(token_hash=self._hasher.current(token), session_id=session.id, created_at=now))
         db.session.commit()
         return Issued(session, token)
 
     def rotate(self, token: str, *, now: float) -> Issued:
         """Exchange a refresh token for its successor; raise Unauthorized if it can't be."""
-        row = db.session.get(RefreshToken, token_hash(token))
+        row = self._find(token)
         if row is None:
             raise DeadRefreshToken()
         session = db.session.get(Session, row.session_id)
@@ -98,14 +123,16 @@ class SessionStore:
                 .values(rotated_at=now)
             ).rowcount
             if claimed == 1:
-                db.session.add(RefreshToken(token_hash=token_hash(successor), session_id=session.id, created_at=now))
+                db.session.add(
+                    RefreshToken(token_hash=self._hasher.current(successor), session_id=session.id, created_at=now)
+                )
                 session.last_used_at = now
                 db.session.commit()
                 return Issued(session, successor)
             db.session.rollback()
             db.session.refresh(row)
         if row.rotated_at is not None and now - row.rotated_at <= self._settings.refresh_grace_seconds:
-            current = db.session.get(RefreshToken, token_hash(successor))
+            current = db.session.get(RefreshToken, self._hasher.current(successor))
             if current is not None and current.rotated_at is None:
                 return Issued(session, successor)
             raise Unauthorized("This refresh token was just replaced; use the newer one.")
@@ -125,8 +152,13 @@ class SessionStore:
         db.session.commit()
 
     def session_id_for(self, refresh_token: str) -> str | None:
-        row = db.session.get(RefreshToken, token_hash(refresh_token))
+        row = self._find(refresh_token)
         return row.session_id if row is not None else None
+
+    def _find(self, token: str) -> RefreshToken | None:
+        return db.session.scalars(
+            select(RefreshToken).where(RefreshToken.token_hash.in_(self._hasher.candidates(token)))
+        ).first()
 
     def find_live(self, session_id: str, now: float) -> Session | None:
         session = db.session.get(Session, session_id)
@@ -165,6 +197,13 @@ class SessionStore:
         ids = [s.id for s in self.live_for_user(user_id, now) if s.id != keep]
         self.revoke(ids, now=now)
         return ids
+
+    def revoke_all(self, *, now: float) -> int:
+        """End every live session (after a key leak): refresh tokens die, access tokens are refused."""
+        ids = list(db.session.scalars(select(Session.id).where(Session.revoked_at.is_(None), Session.expires_at > now)))
+        for start in range(0, len(ids), 500):
+            self.revoke(ids[start : start + 500], now=now)
+        return len(ids)
 
     def reissue_for_user(self, user_id: int, *, now: float) -> None:
         """Refuse the user's current access tokens but keep the sessions (roles changed).

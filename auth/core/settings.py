@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from limits import parse_many
+
 from auth.core.urls import origin_of
 
 DEV = "DEV"
@@ -29,11 +31,17 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class Limits:
-    """Rate limits in flask-limiter notation (``"5 per minute"``)."""
+    """Rate limits in flask-limiter notation (``"5 per minute"``, several joined by ``;``).
+
+    The login limits count failed attempts only; ``auth.web.limits`` says
+    which applies to known and to unknown devices.
+    """
 
     login_ip: str = "30 per minute"
     login_user_ip: str = "5 per minute"
     login_user: str = "50 per hour"
+    login_user_per_address: str = "5 per hour"
+    login_device: str = "10 per hour"
     refresh_ip: str = "120 per minute"
     register_ip: str = "10 per hour"
     password_user: str = "5 per minute"
@@ -59,6 +67,9 @@ class Settings:
     ratelimit_enabled: bool
     jwt_algorithm: str = "HS256"
     jwt_private_key_file: str | None = None
+    jwt_previous_secrets: tuple[bytes, ...] = ()
+    jwt_previous_key_files: tuple[str, ...] = ()
+    device_token_ttl: int = 365 * 24 * 3600
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 4
@@ -128,14 +139,15 @@ class Settings:
             revocation_poll_seconds=_poll_seconds(reader, bool(env.get("REDIS_URL"))),
             jwt_algorithm=algorithm,
             jwt_private_key_file=_private_key_file(algorithm, reader.raw("JWT_PRIVATE_KEY_FILE")),
+            jwt_previous_secrets=_previous_secrets(reader.raw("JWT_PREVIOUS_SECRETS")),
+            jwt_previous_key_files=_previous_key_files(reader.raw("JWT_PREVIOUS_KEY_FILES")),
+            device_token_ttl=reader.integer("DEVICE_TOKEN_TTL", 365 * 24 * 3600, minimum=60),
             argon2_time_cost=reader.integer("ARGON2_TIME_COST", 3, minimum=1),
             argon2_memory_kib=reader.integer("ARGON2_MEMORY_KIB", 65536, minimum=8),
             argon2_parallelism=reader.integer("ARGON2_PARALLELISM", 4, minimum=1),
             hibp_url=_hibp_url(reader.raw("HIBP_URL")),
             session_limit_per_user=reader.integer("SESSION_LIMIT_PER_USER", 50, minimum=1),
-            limits=Limits(
-                **{name: env.get(f"RATELIMIT_{name.upper()}") or default for name, default in vars(Limits()).items()}
-            ),
+            limits=_limits(reader),
         )
 
 
@@ -232,6 +244,36 @@ def _dev_secret(path: Path) -> bytes:
     with os.fdopen(fd, "wb") as handle:
         handle.write(secret)
     return secret
+
+
+def _limits(reader: _Reader) -> Limits:
+    values = {}
+    for name, default in vars(Limits()).items():
+        variable = f"RATELIMIT_{name.upper()}"
+        value = reader.raw(variable) or default
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ConfigError(f"{variable} must be a rate limit such as '5 per minute', not {value!r}") from None
+        values[name] = value
+    return Limits(**values)
+
+
+def _previous_secrets(value: str | None) -> tuple[bytes, ...]:
+    """Retired HS256 secrets, verify-only; each as long as a current one must be."""
+    secrets_ = tuple(item.strip().encode() for item in (value or "").split(",") if item.strip())
+    for secret in secrets_:
+        if len(secret) < MIN_SECRET_BYTES:
+            raise ConfigError(f"every JWT_PREVIOUS_SECRETS entry must be at least {MIN_SECRET_BYTES} bytes")
+    return secrets_
+
+
+def _previous_key_files(value: str | None) -> tuple[str, ...]:
+    paths = tuple(item.strip() for item in (value or "").split(",") if item.strip())
+    for path in paths:
+        if not Path(path).is_file():
+            raise ConfigError(f"JWT_PREVIOUS_KEY_FILES entry {path!r} does not exist")
+    return paths
 
 
 def _private_key_file(algorithm: str, path: str | None) -> str | None:

@@ -8,6 +8,8 @@ from flask import current_app
 
 from auth.core.admission import HashGate
 from auth.core.breaches import BreachedPasswords
+from auth.core.devices import DeviceTokens
+from auth.core.live_sessions import LiveSessions
 from auth.core.passwords import Passwords
 from auth.core.revocation import RevocationView
 from auth.core.sessions import SessionStore
@@ -27,6 +29,8 @@ class AuthState:
     static_headers: tuple[tuple[str, str], ...]
     verified_tokens: VerifiedTokens
     breaches: BreachedPasswords
+    live_sessions: LiveSessions
+    devices: DeviceTokens
 
 
 def auth_state() -> AuthState:

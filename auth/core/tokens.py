@@ -2,12 +2,14 @@
 
 No request or app access here, so every rule is testable on its own. The
 algorithm is pinned by configuration and the ``alg`` header is never trusted:
-``none``, a different algorithm or a key confusion is refused.
+``none``, a different algorithm or a key confusion is refused. The ``kid``
+header picks the key, and each key carries its own pinned algorithm.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,13 +27,45 @@ class TokenExpired(TokenError):
 
 
 @dataclass(frozen=True)
+class VerifyingKey:
+    """A key that verifies tokens, and the one algorithm it verifies."""
+
+    algorithm: str
+    key: Any
+
+
+@dataclass(frozen=True)
 class Keys:
-    """What signs and verifies tokens: one algorithm, its keys, an optional kid."""
+    """The key that signs (named ``kid``) and every key that verifies, by kid."""
 
     algorithm: str
     signing_key: Any
-    verifying_key: Any
-    kid: str | None = None
+    kid: str
+    verifiers: Mapping[str, VerifyingKey]
+
+    @property
+    def verifying_key(self) -> Any:
+        """The current key's verifying half."""
+        return self.verifiers[self.kid].key
+
+    def for_token(self, token: str) -> tuple[str, VerifyingKey]:
+        """The kid a token must name and the key that verifies it.
+
+        With one key there is nothing to choose, and the header is read once,
+        by the verification itself (the probe's common case). With previous
+        keys configured, the header's ``kid`` picks; a token without one
+        (minted before kids) gets the current key.
+        """
+        if len(self.verifiers) == 1:
+            return self.kid, self.verifiers[self.kid]
+        try:
+            kid = jwt.get_unverified_header(token).get("kid", self.kid)
+        except jwt.PyJWTError as error:
+            raise TokenError(str(error)) from None
+        verifier = self.verifiers.get(kid) if isinstance(kid, str) else None
+        if verifier is None:
+            raise TokenError("unknown key id")
+        return kid, verifier
 
 
 @dataclass(frozen=True)
@@ -67,8 +101,7 @@ def encode_access(
         "iss": issuer,
         "roles": list(roles),
     }
-    headers = {"kid": keys.kid} if keys.kid else None
-    return jwt.encode(claims, keys.signing_key, algorithm=keys.algorithm, headers=headers)
+    return jwt.encode(claims, keys.signing_key, algorithm=keys.algorithm, headers={"kid": keys.kid})
 
 
 def decode_access(token: str, keys: Keys, *, issuer: str, now: float) -> AccessClaims:
@@ -113,13 +146,17 @@ def session_of(token: str, keys: Keys, *, issuer: str) -> str | None:
 
 def _verified(token: str, keys: Keys, *, issuer: str, required: tuple[str, ...]) -> dict[str, Any]:
     """Signature, pinned algorithm and issuer checked; expiry is the caller's, against its ``now``."""
+    kid, verifier = keys.for_token(token)
     try:
-        return jwt.decode(
+        verified = jwt.decode_complete(
             token,
-            keys.verifying_key,
-            algorithms=[keys.algorithm],
+            verifier.key,
+            algorithms=[verifier.algorithm],
             issuer=issuer,
             options={"require": list(required), "verify_exp": False, "verify_iat": False},
         )
     except jwt.PyJWTError as error:
         raise TokenError(str(error)) from None
+    if verified["header"].get("kid", keys.kid) != kid:
+        raise TokenError("unknown key id")
+    return verified["payload"]

@@ -1,4 +1,4 @@
-"""Operator commands: ``flask users ...`` and ``flask sessions prune``."""
+"""Operator commands: ``flask users ...`` and ``flask sessions prune`` / ``revoke-all``."""
 
 from __future__ import annotations
 
@@ -113,6 +113,16 @@ def delete(name: str, yes: bool) -> None:
     db.session.delete(user)
     db.session.commit()
     click.echo(f"Deleted user {user.username}.")
+
+
+@sessions.command("revoke-all")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def revoke_all(yes: bool) -> None:
+    """End every live session of every user (after a key or database leak)."""
+    if not yes:
+        click.confirm("Sign every user out of every session?", abort=True)
+    ended = auth_state().sessions.revoke_all(now=time.time())
+    click.echo(f"Revoked {ended} session(s); their access tokens are refused from now on.")
 
 
 @sessions.command("prune")

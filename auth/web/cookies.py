@@ -14,6 +14,7 @@ from auth.core.settings import Settings
 ACCESS_COOKIE = "access_token"
 REFRESH_COOKIE = "refresh_token"
 CSRF_COOKIE = "csrf_token"
+DEVICE_COOKIE = "device_token"
 REFRESH_PATH = "/auth"
 
 
@@ -29,6 +30,15 @@ def set_auth_cookies(
 def clear_auth_cookies(response: Response, settings: Settings) -> None:
     for name, path in ((ACCESS_COOKIE, "/"), (REFRESH_COOKIE, REFRESH_PATH), (CSRF_COOKIE, "/")):
         _set(response, settings, name, "", 0, path, http_only=name != CSRF_COOKIE, expires=0)
+
+
+def set_device_cookie(response: Response, settings: Settings, token: str) -> None:
+    """The device cookie (``auth.core.devices``): only /auth reads it, and logout keeps it."""
+    _set(response, settings, DEVICE_COOKIE, token, settings.device_token_ttl, REFRESH_PATH, http_only=True)
+
+
+def read_device(request: Request) -> str | None:
+    return request.cookies.get(DEVICE_COOKIE) or None
 
 
 def read_access(request: Request) -> str | None:

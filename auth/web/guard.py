@@ -15,9 +15,9 @@ from typing import Any, TypeVar, overload
 
 from flask import g, request
 
+from auth.core.access import check_access
 from auth.core.errors import Forbidden, Unauthorized
 from auth.core.state import AuthState, auth_state
-from auth.core.tokens import TokenError, TokenExpired, decode_access
 from auth.web.cookies import read_access
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -34,19 +34,7 @@ def authenticate(state: AuthState, token: str | None, now: float) -> Principal:
     """The principal behind an access token, or Unauthorized with a reason."""
     if not token:
         raise Unauthorized("Not authenticated: no access token.")
-    claims = state.verified_tokens.get(token)
-    if claims is None:
-        try:
-            claims = decode_access(token, state.keys, issuer=state.settings.jwt_issuer, now=now)
-        except TokenExpired:
-            raise Unauthorized("The access token has expired.") from None
-        except TokenError:
-            raise Unauthorized("The access token is not valid.") from None
-        state.verified_tokens.put(token, claims)
-    elif now >= claims.expires_at:
-        raise Unauthorized("The access token has expired.")
-    if state.revocations.refuses(claims.session_id, claims.version, now):
-        raise Unauthorized("The session behind this token has ended or changed; refresh or sign in again.")
+    claims = check_access(state, token, now)
     return Principal(claims.user_id, claims.session_id, claims.roles)
 
 

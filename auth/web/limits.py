@@ -1,28 +1,22 @@
 """Rate limits (flask-limiter): in memory by default, shared through Redis.
 
-Login is limited three ways, counting failed attempts only: per client IP,
-per (username, IP) pair, and a wider ceiling per username. A flood against
-one username from one address locks that pair out, not the user everywhere;
-a distributed flood against one username meets the ceiling. While a limit
-holds, even the right password gets 429: the check runs before the password.
+The login limits, which depend on the browser's device cookie, are in
+``auth.web.login_limits``; here are the limiter itself and the others.
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 
 from auth.core.audit import audit
-from auth.web.cookies import read_access
 from auth.web.errors import error_reply
-from auth.web.payload import is_form_post, json_body
+from auth.web.payload import is_form_post
 from auth.web.signin_page import render_signin
-from models.user import username_key
 
 
 def _ip() -> str:
@@ -40,37 +34,17 @@ def _failed(response: Response) -> bool:
     return response.status_code in (400, 401)
 
 
-def _username() -> str:
-    """A digest of the normalised username: any text, bounded, safe in a Redis key."""
-    data = json_body() if request.is_json else request.form
-    name = data.get("username") if isinstance(data, dict) or hasattr(data, "getlist") else None
-    if not isinstance(name, str):
-        return "-"
-    return hashlib.sha256(username_key(name).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+def _signed_in_user() -> str:
+    """The user id the guard authenticated: a fresh token, a refreshed session or
+    a re-encoded signature is still the same user, with the same allowance.
+    ``login_required`` runs first (it wraps the limit), so ``g.principal`` is set.
+    """
+    return f"password-user:{g.principal.user_id}"
 
 
-def _user_ip() -> str:
-    return f"user-ip:{_username()}|{request.remote_addr}"
-
-
-def _token_key() -> str:
-    """Per signed-in session: a digest of the access token (the view decodes it later)."""
-    token = read_access(request) or request.remote_addr or "-"
-    return hashlib.sha256(token.encode()).hexdigest()[:32]
-
-
-def _user() -> str:
-    return f"user:{_username()}"
-
-
-login_limits = [
-    limiter.limit(_limit("login_ip"), key_func=_ip, deduct_when=_failed),
-    limiter.limit(_limit("login_user_ip"), key_func=_user_ip, deduct_when=_failed),
-    limiter.limit(_limit("login_user"), key_func=_user, deduct_when=_failed),
-]
 refresh_limit = limiter.limit(_limit("refresh_ip"), key_func=_ip)
 register_limit = limiter.limit(_limit("register_ip"), key_func=_ip)
-password_limit = limiter.limit(_limit("password_user"), key_func=lambda: f"token:{_token_key()}", deduct_when=_failed)
+password_limit = limiter.limit(_limit("password_user"), key_func=_signed_in_user, deduct_when=_failed)
 
 
 def limited(*decorators: Callable) -> Callable:

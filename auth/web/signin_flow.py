@@ -16,6 +16,7 @@ from flask import Response, request
 
 from auth.core.audit import audit
 from auth.core.state import auth_state
+from auth.web.cookies import read_device, set_device_cookie
 from auth.web.replies import session_reply
 from auth.web.signin_page import signed_in
 from models import User
@@ -45,7 +46,9 @@ def complete_sign_in(
     audit(event, user_id=user.id, session_id=issued.session.id, method=method)
     for ended in state.sessions.enforce_limit(user.id, keep=issued.session.id, now=now):
         audit("session_limit_reached", user_id=user.id, session_id=ended)
-    return session_reply(state, issued, payload, status=status)
+    response = session_reply(state, issued, payload, status=status)
+    _remember_device(response, user, now)
+    return response
 
 
 def complete_sign_in_in_browser(user: User, *, method: str, next_url: str | None) -> Response:
@@ -55,3 +58,11 @@ def complete_sign_in_in_browser(user: User, *, method: str, next_url: str | None
     """
     reply = complete_sign_in(user, method=method, payload={"message": "User logged in"})
     return signed_in(reply, user, next_url)
+
+
+def _remember_device(response: Response, user: User, now: float) -> None:
+    """Give the browser a device cookie for this user, keeping its nonce when it had one."""
+    state = auth_state()
+    presented = read_device(request)
+    nonce = state.devices.verify(presented, user.username_key, now=now) if presented else None
+    set_device_cookie(response, state.settings, state.devices.issue(user.username_key, now=now, nonce=nonce))

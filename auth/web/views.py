@@ -17,7 +17,8 @@ from auth.core.tokens import session_of
 from auth.web.cookies import clear_auth_cookies, read_access, read_refresh
 from auth.web.errors import error_reply
 from auth.web.guard import authenticate, current_principal, login_required
-from auth.web.limits import limited, login_limits, password_limit, refresh_limit, register_limit
+from auth.web.limits import limited, password_limit, refresh_limit, register_limit
+from auth.web.login_limits import login_limits
 from auth.web.payload import is_form_post, read_fields
 from auth.web.recent import reauth_method
 from auth.web.replies import session_reply
