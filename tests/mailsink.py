@@ -29,7 +29,7 @@ class _Handler:
     def __init__(self, sink: MailSink) -> None:
         self.sink = sink
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001 - aiosmtpd's hook signature
+    async def handle_DATA(self, server, session, envelope) -> str:
         message = message_from_bytes(envelope.content, policy=default)
         with self.sink.lock:
             for rcpt in envelope.rcpt_tos:
@@ -78,7 +78,7 @@ class MailSink:
         sink = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            def do_GET(self) -> None:
                 query = parse_qs(urlsplit(self.path).query)
                 messages = sink.to(query.get("to", [""])[0])
                 body = json.dumps(summary(messages[-1]) if messages else None).encode()

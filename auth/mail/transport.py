@@ -17,10 +17,12 @@ dependency to keep patched (docs/email.md says more).
 from __future__ import annotations
 
 import smtplib
+import socket
 import ssl
 import sys
 from dataclasses import dataclass
 from email.message import EmailMessage
+from functools import cache
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from auth.core.settings import ConfigError
@@ -86,15 +88,22 @@ def parse_mail_url(url: str) -> Destination:
     )
 
 
+@cache
+def _local_hostname() -> str:
+    """The name given in EHLO, looked up once: smtplib would resolve it again for every mail."""
+    return socket.getfqdn()
+
+
 def connect(destination: Destination) -> smtplib.SMTP:
     """An open, authenticated SMTP connection; raises OSError or SMTPException."""
     context = ssl.create_default_context()
+    name = _local_hostname()
     if destination.scheme == "smtps":
         client: smtplib.SMTP = smtplib.SMTP_SSL(
-            destination.host, destination.port, timeout=destination.timeout, context=context
+            destination.host, destination.port, local_hostname=name, timeout=destination.timeout, context=context
         )
     else:
-        client = smtplib.SMTP(destination.host, destination.port, timeout=destination.timeout)
+        client = smtplib.SMTP(destination.host, destination.port, local_hostname=name, timeout=destination.timeout)
     try:
         client.ehlo()
         if destination.scheme == "smtp":
