@@ -492,3 +492,18 @@ def test_flask_mail_test_says_why_it_failed(make_app) -> None:
     result = app.test_cli_runner().invoke(args=["mail", "test", "ops@mail.test"])
     assert result.exit_code != 0
     assert "ConnectionRefusedError" in result.output and "pw-secret" not in result.output
+
+
+def test_built_in_forms_work_in_double_submit_mode_with_auth_cookies(make_app, sink: MailSink) -> None:
+    """A signed-in browser's form post from the built-in page carries cookies but cannot echo the header."""
+    app = make_app(MAIL_URL=sink.url, ALLOW_MAGIC_LINKS="true", CSRF_MODE="double-submit")
+    add_user(app)
+    with app.app_context():
+        db.session.get(User, 1).email_key = ADDRESS.casefold()
+        db.session.commit()
+    browser = signed_in(app)
+    token = mailed_token(app, sink, "/auth/magic-link")
+    reply = browser.post("/auth/magic-link/verify", data={"token": token}, headers={"Origin": "http://localhost"})
+    assert reply.status_code == 200 and b'id="signed-in"' in reply.data
+    foreign = browser.post("/auth/magic-link/verify", data={"token": "x"}, headers={"Origin": "https://evil.example"})
+    assert foreign.status_code == 403

@@ -58,6 +58,17 @@ export default function mailScenarios(kit) {
     await s.click('[data-testid="login-form"] button[type="submit"]');
   }
 
+  /**
+   * GET /auth/me from the page, after GET /auth/is-authenticated has refreshed an expired access token.
+   * @param {MailConfig} cfg @param {Session} s
+   */
+  async function me(cfg, s) {
+    await s.fetchWithCredentials(`${cfg.apiUrl}/auth/is-authenticated`);
+    const { status, body } = await s.fetchWithCredentials(`${cfg.apiUrl}/auth/me`);
+    check(status === 200, `GET /auth/me answered ${status}`);
+    return JSON.parse(body).user;
+  }
+
   /** @param {MailConfig} cfg */
   const secondBrowser = (cfg) =>
     openBrowser(cfg.browser, {
@@ -118,8 +129,8 @@ export default function mailScenarios(kit) {
       await s.fill('input[name="email"]', user.email);
       await s.click('[data-testid="email-form"] button[type="submit"]');
       await s.waitFor('[data-testid="email-form-done"]');
-      const before = JSON.parse((await s.fetchWithCredentials(`${cfg.apiUrl}/auth/me`)).body);
-      check(before.user?.email_verified === false, `before the link: ${JSON.stringify(before.user)}`);
+      const before = await me(cfg, s);
+      check(before?.email_verified === false, `before the link: ${JSON.stringify(before)}`);
 
       const link = await mailedLink(cfg, user.email);
       check(link.startsWith(`${cfg.appUrl}/verify-email?token=`), `the mailed link is ${link}`);
@@ -127,11 +138,8 @@ export default function mailScenarios(kit) {
       await s.waitFor('[data-testid="verify-form"]');
       await s.click('[data-testid="verify-form"] button[type="submit"]');
       await s.waitFor('[data-testid="verify-form-done"]');
-      const after = JSON.parse((await s.fetchWithCredentials(`${cfg.apiUrl}/auth/me`)).body);
-      check(
-        after.user?.email === user.email && after.user?.email_verified === true,
-        `after the link: ${JSON.stringify(after.user)}`,
-      );
+      const after = await me(cfg, s);
+      check(after?.email === user.email && after?.email_verified === true, `after the link: ${JSON.stringify(after)}`);
       return `${user.email} verified through the mailed link`;
     },
 
