@@ -99,8 +99,10 @@ def _send_verification(state: MailState, origin: Origin, user_id: int, address: 
 
 
 def _deliver(state: MailState, origin: Origin, name: str, user: User, to: str, **context: object) -> None:
-    assert state.settings.destination is not None
+    destination = state.settings.destination
+    if destination is None:  # mail was switched off after the job was queued: nothing to send through
+        return
     minutes = state.settings.token_ttl // 60
     message = compose(name, to=to, sender=origin.sender, username=user.username, minutes=minutes, **context)
-    deliver(state.settings.destination, message)
+    deliver(destination, message)
     audit("mail_sent", kind=name, user_id=user.id)
