@@ -100,7 +100,7 @@ def _send_verification(state: MailState, origin: Origin, user_id: int, address: 
 
 def _deliver(state: MailState, origin: Origin, name: str, user: User, to: str, **context: object) -> None:
     destination = state.settings.destination
-    if destination is None:  # mail was switched off after the job was queued: nothing to send through
+    if destination is None:  # never: jobs are queued only with mail on
         return
     minutes = state.settings.token_ttl // 60
     message = compose(name, to=to, sender=origin.sender, username=user.username, minutes=minutes, **context)
