@@ -38,16 +38,21 @@ class _Handler:
 
 
 class MailSink:
-    def __init__(self) -> None:
+    """``controller_options`` go to aiosmtpd's Controller: ``ssl_context`` for implicit
+    TLS (smtps), ``tls_context`` to offer STARTTLS, ``auth_*`` for AUTH.
+    """
+
+    def __init__(self, **controller_options: object) -> None:
         self.lock = threading.Lock()
         self.received: list[tuple[str, EmailMessage]] = []
         self.port = free_port()
-        self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+        self.implicit_tls = "ssl_context" in controller_options
+        self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port, **controller_options)
         self.http: ThreadingHTTPServer | None = None
 
     @property
     def url(self) -> str:
-        return f"smtp://127.0.0.1:{self.port}"
+        return f"{'smtps' if self.implicit_tls else 'smtp'}://127.0.0.1:{self.port}"
 
     def start(self) -> MailSink:
         self.controller.start()
