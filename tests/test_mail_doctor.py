@@ -58,3 +58,26 @@ def test_prod_without_mail_url_says_email_is_off(make_app) -> None:
     app = make_app(ENVIRONMENT="PROD", FRONTEND_URL="https://app.example.com")
     result = app.test_cli_runner().invoke(args=["auth", "doctor", "--api-url", "https://api.example.com"])
     assert "MAIL_URL is unset: email verification, password reset and magic links answer 404" in result.output
+
+
+def standalone(tmp_path, **env: str):
+    """``python -m auth.ops.doctor``: the bare command reading the raw environment."""
+    from click.testing import CliRunner
+
+    from auth.ops.doctor import doctor_group
+    from tests.conftest import base_env
+
+    return CliRunner().invoke(doctor_group, ["doctor"], env={**base_env(tmp_path), **env})
+
+
+def test_standalone_checks_mail_too(tmp_path, sink: MailSink) -> None:
+    result = standalone(tmp_path, MAIL_URL=sink.url)
+    assert result.exit_code == 0, result.output
+    assert f"Connected to smtp://127.0.0.1:{sink.port}" in result.output
+
+
+def test_standalone_explains_a_mail_url_the_server_refuses(tmp_path) -> None:
+    result = standalone(tmp_path, MAIL_URL="smtp://ops:pw-secret@mail.test?starttls=maybe")
+    assert result.exit_code == 1
+    assert "The server refuses to start: MAIL_URL ?starttls= must be auto or required" in result.output
+    assert "pw-secret" not in result.output

@@ -13,7 +13,7 @@ from auth.core.settings import Settings
 from auth.ops.doctor.config import diagnose_env
 from auth.ops.doctor.cookies import DEV_API_URL, check
 from auth.ops.doctor.findings import render
-from auth.ops.doctor.mail import diagnose_mail
+from auth.ops.doctor.mail import diagnose_mail, diagnose_mail_env
 
 doctor_group = click.Group("auth", help="Check the auth server's deployment.")
 
@@ -35,7 +35,9 @@ def doctor(ctx: click.Context, api_url: str | None) -> None:
     """
     settings = _app_settings(ctx)
     findings = diagnose_env(os.environ, api_url) if settings is None else check(settings, api_url)
-    if settings is not None:
+    if settings is None:
+        findings += diagnose_mail_env(os.environ, api_url)
+    else:
         default_api = DEV_API_URL if settings.is_dev else None
         findings += diagnose_mail(current_app.extensions["mail"].settings, settings, api_url or default_api)
     for line in render(findings):

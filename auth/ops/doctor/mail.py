@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from collections.abc import Mapping
 from dataclasses import replace
+from pathlib import Path
 
-from auth.core.settings import Settings
+from auth.core.settings import DEV, ConfigError, Settings
 from auth.core.urls import origin_of
 from auth.mail.settings import MailSettings
 from auth.mail.transport import Destination, connect
+from auth.ops.doctor.cookies import DEV_API_URL
 from auth.ops.doctor.findings import Finding
 from auth.ops.doctor.sites import is_loopback
 
@@ -37,6 +40,31 @@ def diagnose_mail(mail: MailSettings, settings: Settings, api_url: str | None) -
     if mail.allow_magic_links:
         findings.append(Finding("ok", "ALLOW_MAGIC_LINKS=true: verified addresses can sign in by mailed link."))
     return findings
+
+
+def diagnose_mail_env(env: Mapping[str, str], api_url: str | None) -> list[Finding]:
+    """``diagnose_mail`` from raw environment strings (``python -m auth.ops.doctor``).
+
+    When the core settings themselves are refused, ``diagnose_env`` already says so; nothing is added.
+    """
+    patched = dict(env)
+    dev = (patched.get("ENVIRONMENT") or "").strip().upper() == DEV
+    if not (patched.get("JWT_SECRET") or "").strip() and dev:
+        patched["JWT_SECRET"] = "doctor-placeholder-" + "x" * 32  # never write the DEV secret file
+    instance_path = patched.get("INSTANCE_PATH") or str(Path(__file__).resolve().parents[3] / "instance")
+    try:
+        settings = Settings.from_env(patched, instance_path)
+    except ConfigError:
+        return []
+    try:
+        mail = MailSettings.from_env(patched, settings)
+    except ConfigError as error:
+        return [
+            Finding(
+                "error", f"The server refuses to start: {str(error).rstrip('.')}.", "Correct the variable named above."
+            )
+        ]
+    return diagnose_mail(mail, settings, api_url or (DEV_API_URL if settings.is_dev else None))
 
 
 def _connection(destination: Destination, settings: Settings) -> Finding:
