@@ -198,15 +198,15 @@ def test_forgot_answers_alike_for_known_and_unknown_addresses(mail_app: Flask, s
 def test_forgot_takes_about_the_same_time_for_known_and_unknown(mail_app: Flask, sink: MailSink) -> None:
     client = mail_app.test_client()
     timings: dict[str, list[float]] = {"known": [], "unknown": []}
-    for attempt in range(25):
+    for attempt in range(40):
         for label, address in (("known", ADDRESS), ("unknown", f"nobody{attempt}@mail.test")):
             started = time.perf_counter()
             assert client.post("/auth/password/forgot", json={"email": address}).status_code == 202
             timings[label].append(time.perf_counter() - started)
-    settle(mail_app)
     ratio = statistics.median(timings["known"]) / statistics.median(timings["unknown"])
     assert 0.5 <= ratio <= 2, f"known/unknown median time ratio {ratio:.2f}"
-    assert len(sink.to(ADDRESS)) == 25
+    settle(mail_app, timeout=90)  # 40 mails on a busy machine
+    assert len(sink.to(ADDRESS)) == 40
 
 
 def test_an_unverified_address_gets_no_reset_mail(mail_app: Flask, sink: MailSink) -> None:
