@@ -196,17 +196,24 @@ def test_forgot_answers_alike_for_known_and_unknown_addresses(mail_app: Flask, s
 
 
 def test_forgot_takes_about_the_same_time_for_known_and_unknown(mail_app: Flask, sink: MailSink) -> None:
+    """The reply's time does not depend on whether the address exists.
+
+    Each try starts with the outbox idle: here the SMTP server runs in the test
+    process and competes with the request thread for the interpreter while it
+    receives the previous mail, which a mail server on another host does not.
+    """
     client = mail_app.test_client()
     timings: dict[str, list[float]] = {"known": [], "unknown": []}
-    for attempt in range(40):
+    for attempt in range(30):
         for label, address in (("known", ADDRESS), ("unknown", f"nobody{attempt}@mail.test")):
+            settle(mail_app)
             started = time.perf_counter()
             assert client.post("/auth/password/forgot", json={"email": address}).status_code == 202
             timings[label].append(time.perf_counter() - started)
+    settle(mail_app)
     ratio = statistics.median(timings["known"]) / statistics.median(timings["unknown"])
     assert 0.5 <= ratio <= 2, f"known/unknown median time ratio {ratio:.2f}"
-    settle(mail_app, timeout=90)  # 40 mails on a busy machine
-    assert len(sink.to(ADDRESS)) == 40
+    assert len(sink.to(ADDRESS)) == 30
 
 
 def test_an_unverified_address_gets_no_reset_mail(mail_app: Flask, sink: MailSink) -> None:
@@ -463,6 +470,7 @@ def test_forgot_is_limited_per_address_and_per_ip(make_app, sink: MailSink) -> N
     assert forgot("v@mail.test").status_code == 202
     assert forgot("w@mail.test").status_code == 429, "the fifth request from one IP"
     assert forgot("w@mail.test", "10.0.0.9").status_code == 202
+    settle(app)
 
 
 # --- operators -----------------------------------------------------------------------------
