@@ -11,8 +11,9 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 from models.identity import Identity  # noqa: E402
+from models.mail_token import MailToken  # noqa: E402
 from models.revocation import REVOKED, Revocation  # noqa: E402
 from models.session import RefreshToken, Session  # noqa: E402
 from models.user import User  # noqa: E402
 
-__all__ = ["REVOKED", "Identity", "RefreshToken", "Revocation", "Session", "User", "db"]
+__all__ = ["REVOKED", "Identity", "MailToken", "RefreshToken", "Revocation", "Session", "User", "db"]

@@ -29,8 +29,11 @@ class User(db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     roles: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[float] = mapped_column(Float, default=time.time)
+    # The address as the user typed it. ``email_key`` (its case-folded form) is
+    # set only once the address is verified: an unverified address claims
+    # nothing, so nobody can squat another person's address by typing it.
     email: Mapped[str | None] = mapped_column(String(254), nullable=True)
-    email_key: Mapped[str | None] = mapped_column(String(254), nullable=True, unique=True, index=True)
+    email_key: Mapped[str | None] = mapped_column(String(254), unique=True, index=True, nullable=True)
     email_verified_at: Mapped[float | None] = mapped_column(Float, nullable=True)
 
     @property
@@ -38,4 +41,10 @@ class User(db.Model):
         return bool(self.password_hash)
 
     def as_json(self) -> dict[str, object]:
-        return {"id": str(self.id), "username": self.username, "roles": list(self.roles or [])}
+        return {
+            "id": str(self.id),
+            "username": self.username,
+            "roles": list(self.roles or []),
+            "email": self.email,
+            "email_verified": self.email_verified_at is not None,
+        }

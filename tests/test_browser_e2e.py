@@ -52,6 +52,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.mailsink import MailSink
 from tests.servers import flask_cli as run_flask
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,6 +113,11 @@ SERVER_VARS = (
     "HIBP_URL",
     "SESSION_LIMIT_PER_USER",
     "UNSAFE_TEST_COOKIE_SAMESITE_NONE_INSECURE",
+    "MAIL_URL",
+    "MAIL_FROM",
+    "EMAIL_LINK_URL",
+    "ALLOW_MAGIC_LINKS",
+    "EMAIL_TOKEN_TTL",
     "INSTANCE_PATH",
     "FLASK_APP",
     "FLASK_RUN_HOST",
@@ -391,6 +397,7 @@ class Deployment:
     procs: Processes
     shapes: dict[str, Shape]
     ca: Path
+    mail_sink_url: str
     built: bool = False
     started: set[str] = field(default_factory=set)
     results: dict[tuple[str, str], dict[str, dict[str, object]]] = field(default_factory=dict)
@@ -404,7 +411,20 @@ def base_env() -> dict[str, str]:
     return env
 
 
-def plan(tmp: Path, https_port: int, ca: Path, oidc_issuer: str) -> dict[str, Shape]:
+def mail_users(shape: str) -> dict[str, str | None]:
+    """The users the mail scenarios (tests/e2e/scenarios/mail.mjs) sign in as, by name, with their
+    verified address: one per browser, so a password reset in one browser leaves the other's user
+    and the core scenarios' user alone. The verify scenario's users start without an address.
+    """
+    users: dict[str, str | None] = {}
+    for browser in BROWSERS:
+        for purpose in ("reset", "magic", "verify"):
+            name = f"{purpose}-{browser}"
+            users[name] = None if purpose == "verify" else f"{name}.{shape}@mail.test"
+    return users
+
+
+def plan(tmp: Path, https_port: int, ca: Path, oidc_issuer: str, mail_url: str) -> dict[str, Shape]:
     def api_env(name: str, **extra: str) -> dict[str, str]:
         folder = tmp / name
         folder.mkdir(parents=True, exist_ok=True)
@@ -424,6 +444,9 @@ def plan(tmp: Path, https_port: int, ca: Path, oidc_issuer: str) -> dict[str, Sh
             "OIDC_MOCK_ISSUER": oidc_issuer,
             "OIDC_MOCK_CLIENT_ID": "flask-auth-e2e",
             "OIDC_MOCK_CLIENT_SECRET": secrets.token_hex(16),
+            # Mail goes to the SMTP sink in the pytest process; links open the app's pages.
+            "MAIL_URL": mail_url,
+            "ALLOW_MAGIC_LINKS": "true",
             **extra,
         }
 
@@ -438,7 +461,13 @@ def plan(tmp: Path, https_port: int, ca: Path, oidc_issuer: str) -> dict[str, Sh
             resolve_hosts=(),
             api_port=api_port,
             next_port=next_port,
-            api_env=api_env(name, ENVIRONMENT="DEV", FRONTEND_URL=f"http://localhost:{next_port}", **extra),
+            api_env=api_env(
+                name,
+                ENVIRONMENT="DEV",
+                FRONTEND_URL=f"http://localhost:{next_port}",
+                EMAIL_LINK_URL=f"http://localhost:{next_port}",
+                **extra,
+            ),
             gunicorn=False,
         )
 
@@ -454,7 +483,14 @@ def plan(tmp: Path, https_port: int, ca: Path, oidc_issuer: str) -> dict[str, Sh
             resolve_hosts=hosts,
             api_port=free_port(),
             next_port=free_port(),
-            api_env=api_env(name, ENVIRONMENT="PROD", FRONTEND_URL=frontend, TRUSTED_PROXY_COUNT="1", **extra),
+            api_env=api_env(
+                name,
+                ENVIRONMENT="PROD",
+                FRONTEND_URL=frontend,
+                EMAIL_LINK_URL=frontend,
+                TRUSTED_PROXY_COUNT="1",
+                **extra,
+            ),
             gunicorn=True,
             ca=ca,
         )
@@ -498,6 +534,16 @@ def start_shape(dep: Deployment, name: str) -> Shape:
     build_next(dep)
     flask_cli(shape, "db", "upgrade")
     flask_cli(shape, "users", "create", USERNAME, "--password-stdin", stdin=f"{PASSWORD}\n")
+    for user, email in (mail_users(name) if name != INSECURE_SHAPE else {}).items():
+        flask_cli(
+            shape,
+            "users",
+            "create",
+            user,
+            *(["--email", email] if email else []),
+            "--password-stdin",
+            stdin=f"{PASSWORD}\n",
+        )
     env = {**base_env(), **shape.api_env}
     if shape.gunicorn:
         argv = [str(BIN / "gunicorn"), "-w", "2", "--threads", "4", "-b", f"127.0.0.1:{shape.api_port}", "app:app"]
@@ -542,6 +588,7 @@ def run_browser(dep: Deployment, browser: str, shape_name: str, scenarios: tuple
         "workDir": str(dep.tmp / "browsers"),
         "timeoutMs": 8000 if shape_name == INSECURE_SHAPE else 15000,
         "scenarios": list(scenarios),
+        "mailSinkUrl": dep.mail_sink_url,
     }
     config_path = dep.tmp / f"run-{browser}-{shape_name}.json"
     config_path.write_text(json.dumps(config))
@@ -580,10 +627,12 @@ def deployment() -> Iterator[Deployment]:
     logs = tmp / "logs"
     logs.mkdir()
     procs = Processes(logs)
+    sink = MailSink().start()
     try:
+        sink_url = sink.serve_http()
         https_port = free_port()
         ca, cert, key = make_certificates(tmp / "tls", PROD_HOSTS + CROSS_HOSTS)
-        shapes = plan(tmp, https_port, ca, start_oidc_provider(procs, tmp))
+        shapes = plan(tmp, https_port, ca, start_oidc_provider(procs, tmp), sink.url)
         upstreams = {
             PROD_HOSTS[0]: shapes["prod"].next_port,
             PROD_HOSTS[1]: shapes["prod"].api_port,
@@ -600,9 +649,10 @@ def deployment() -> Iterator[Deployment]:
             cwd=nginx_dir,
         )
         wait_until(lambda: https_status(https_port, PROD_HOSTS[1], "/", ca) > 0, "nginx on TLS", nginx, 20)
-        yield Deployment(tmp=tmp, procs=procs, shapes=shapes, ca=ca)
+        yield Deployment(tmp=tmp, procs=procs, shapes=shapes, ca=ca, mail_sink_url=sink_url)
     finally:
         procs.stop_all()
+        sink.stop()
         if os.environ.get("E2E_KEEP_TMP") == "1":
             sys.__stderr__.write(f"\nE2E: kept {tmp}\n")
         else:

@@ -164,7 +164,6 @@ def test_upgrade_from_the_first_revision_keeps_everything(database_url: str, tmp
     with engine.connect() as connection:
         assert connection.execute(sqlalchemy.text("SELECT version_num FROM alembic_version")).scalar_one() == head
     after = snapshot(engine)
-    engine.dispose()
     for table, rows in before.items():
         assert after[table].keys() == rows.keys(), f"rows of {table} lost or added"
         for key, row in rows.items():
@@ -177,6 +176,13 @@ def test_upgrade_from_the_first_revision_keeps_everything(database_url: str, tmp
     for name in ("alice", "BJØRK", "carol"):
         reply = client.post("/auth/login", json={"username": name, "password": PASSWORD})
         assert reply.status_code == 200, (name, reply.json)
+        user = client.get("/auth/me").get_json()["user"]
+        assert (user["email"], user["email_verified"]) == (None, False), "upgraded users have no address yet"
+    # The verified-address key is unique among users who have one, and absent for everyone else.
+    with engine.begin() as connection:
+        connection.execute(sqlalchemy.text("UPDATE users SET email_key = 'a@example.test' WHERE id = 1"))
+    with pytest.raises(sqlalchemy.exc.IntegrityError), engine.begin() as connection:
+        connection.execute(sqlalchemy.text("UPDATE users SET email_key = 'a@example.test' WHERE id = 2"))
     for session_id, token in live_tokens.items():
         other = app.test_client()
         other.set_cookie("refresh_token", token, path="/auth")
@@ -184,6 +190,7 @@ def test_upgrade_from_the_first_revision_keeps_everything(database_url: str, tmp
     revoked = app.test_client()
     revoked.set_cookie("refresh_token", "refresh-s3-1-1", path="/auth")
     assert revoked.post("/auth/refresh").status_code == 401
+    engine.dispose()
     with app.app_context():
         db.engine.dispose()
 

@@ -56,7 +56,12 @@ CHECKS = [
     response_schema_conformance,
 ]
 NEGATIVE_CHECKS = [*CHECKS, negative_data_rejection]
-HTML_OPERATIONS = {("GET", "/auth/login")}
+HTML_OPERATIONS = {
+    ("GET", "/auth/login"),
+    ("GET", "/auth/email/verify"),
+    ("GET", "/auth/password/reset"),
+    ("GET", "/auth/magic-link"),
+}
 # Invalid data must be refused with one of these; 413 is the right refusal of an oversized field.
 REJECTIONS = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429"]
 CONFIG = {"checks": {"negative_data_rejection": {"expected-statuses": REJECTIONS}}}
@@ -104,7 +109,12 @@ def live_url(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Ite
     """One gunicorn server per database (the live_server fixture's LiveServers, module-scoped)."""
     servers = LiveServers(tmp_path_factory.mktemp("schemathesis"))
     try:
-        env = servers.env(ALLOW_REGISTRATION="true", **({"DATABASE_URL": database_url} if database_url else {}))
+        # DEV: mail goes to the server's console (MAIL_URL=console:), so every email endpoint is live.
+        env = servers.env(
+            ALLOW_REGISTRATION="true",
+            ALLOW_MAGIC_LINKS="true",
+            **({"DATABASE_URL": database_url} if database_url else {}),
+        )
         servers.prepare(env, {"alice": PASSWORD})
         yield servers.start(env, threads=4)
     finally:

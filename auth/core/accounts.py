@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
+from auth.core.addresses import email_key
 from auth.core.errors import Conflict
 from auth.core.state import AuthState
-from models import User, db
+from models import MailToken, User, db
 from models.user import username_key
+
+DUMMY_SAMPLE = 256
 
 
 def find_user(name: str) -> User | None:
     return db.session.scalar(select(User).where(User.username_key == username_key(name)))
 
 
-DUMMY_SAMPLE = 256
+def find_by_verified_email(address: str) -> User | None:
+    """The user whose verified address this is (unverified addresses claim nothing)."""
+    return db.session.scalar(select(User).where(User.email_key == email_key(address)))
 
 
 def check_password(state: AuthState, user: User | None, password: str) -> bool:
@@ -48,22 +53,39 @@ def _stored_hashes() -> list[str]:
     return list(db.session.scalars(select(User.password_hash).order_by(func.random()).limit(DUMMY_SAMPLE)))
 
 
-def create_user(state: AuthState, name: str, password: str, roles: list[str] | None = None) -> User:
+def create_user(
+    state: AuthState,
+    name: str,
+    password: str,
+    roles: list[str] | None = None,
+    *,
+    email: str | None = None,
+    email_verified: bool = False,
+) -> User:
+    """A new user; ``email`` (already checked) counts only when ``email_verified``."""
     if find_user(name) is not None:
         raise Conflict("That username is taken.")
+    if email is not None and email_verified and find_by_verified_email(email) is not None:
+        raise Conflict("That email address belongs to another account.")
     with state.gate.admit():
         password_hash = state.passwords.hash(password)
     user = User(username=name, username_key=username_key(name), password_hash=password_hash, roles=roles or [])
+    if email is not None:
+        user.email = email
+        if email_verified:
+            user.email_key, user.email_verified_at = email_key(email), time.time()
     db.session.add(user)
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict("That username is taken.") from None
+        raise Conflict("That username or email address is taken.") from None
     return user
 
 
 def set_password(state: AuthState, user: User, password: str) -> None:
+    """Every password change ends here: the mailed tokens of the user die with the old password."""
     with state.gate.admit():
         user.password_hash = state.passwords.hash(password)
+    db.session.execute(delete(MailToken).where(MailToken.user_id == user.id))
     db.session.commit()

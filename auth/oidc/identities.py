@@ -16,11 +16,11 @@ from __future__ import annotations
 import re
 import secrets
 import time
-import unicodedata
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from auth.core.addresses import email_key
 from auth.core.errors import Conflict, NotFound
 from auth.oidc.client import Profile
 from auth.oidc.settings import OidcSettings
@@ -36,11 +36,6 @@ class LinkRefused(Exception):
     def __init__(self, code: str) -> None:
         super().__init__(code)
         self.code = code
-
-
-def email_key(email: str) -> str:
-    """The form emails are compared in (the same as ``User.email_key``): NFKC, trimmed, case-folded."""
-    return unicodedata.normalize("NFKC", email).strip().casefold()
 
 
 def find_identity(provider: str, subject: str) -> Identity | None:

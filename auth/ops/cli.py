@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from auth.core.accounts import create_user, find_user, set_password
+from auth.core.addresses import check_email
 from auth.core.errors import AuthError
 from auth.core.policy import check_password, check_username
 from auth.core.state import auth_state
@@ -59,13 +60,22 @@ def _user(name: str) -> User:
 @click.argument("name")
 @click.option("--role", "roles", multiple=True, help="A role to grant; repeat for several.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
-def create(name: str, roles: tuple[str, ...], password_stdin: bool) -> None:
+@click.option("--email", metavar="ADDRESS", help="The user's email address; the operator vouches for it (verified).")
+def create(name: str, roles: tuple[str, ...], password_stdin: bool, email: str | None) -> None:
     """Create a user NAME."""
     try:
         name = check_username(name)
+        address = check_email(email) if email is not None else None
         if find_user(name) is not None:
             raise click.ClickException(f"A user named {name!r} already exists.")
-        user = create_user(auth_state(), name, _read_password(name, password_stdin), sorted(set(roles)))
+        user = create_user(
+            auth_state(),
+            name,
+            _read_password(name, password_stdin),
+            sorted(set(roles)),
+            email=address,
+            email_verified=address is not None,
+        )
     except AuthError as error:
         raise click.ClickException(error.message) from None
     click.echo(f"Created user {user.username} (id {user.id}).")

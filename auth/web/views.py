@@ -7,6 +7,7 @@ import time
 from flask import Blueprint, Response, jsonify, redirect, request, url_for
 
 from auth.core.accounts import check_password, create_user, find_user, set_password
+from auth.core.addresses import check_email
 from auth.core.audit import audit
 from auth.core.errors import AuthError, BadRequest, InvalidCredentials, NotFound, Unauthorized
 from auth.core.policy import check_password as check_new_password
@@ -14,6 +15,8 @@ from auth.core.policy import check_username
 from auth.core.sessions import DeadRefreshToken, Issued, RefreshReuse
 from auth.core.state import auth_state
 from auth.core.tokens import session_of
+from auth.mail.flows import ask_verification
+from auth.mail.state import mail_state
 from auth.web.cookies import clear_auth_cookies, read_access, read_refresh
 from auth.web.errors import error_reply
 from auth.web.guard import authenticate, current_principal, login_required
@@ -204,10 +207,13 @@ def register() -> Response:
     state = auth_state()
     if not state.settings.allow_registration:
         raise NotFound("Registration is disabled on this server.")
-    fields = read_fields("username", "password")
+    fields = read_fields("username", "password", optional=("email",))
     name = check_username(fields["username"])
     check_new_password(fields["password"], name, state.breaches)
-    user = create_user(state, name, fields["password"])
+    email = check_email(fields["email"]) if "email" in fields else None
+    user = create_user(state, name, fields["password"], email=email)
+    if email is not None and mail_state().settings.enabled:
+        ask_verification(user.id, email, notify_old=False)
     return complete_sign_in(
         user, method="register", event="register", payload={"message": "User registered"}, status=201
     )

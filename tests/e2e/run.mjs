@@ -30,6 +30,7 @@ import { openBrowser, waitForUrl } from "./browsers.mjs";
  * @property {string} workDir
  * @property {number} [timeoutMs]
  * @property {string[]} scenarios
+ * @property {string} [mailSinkUrl] where the mail scenarios read the last mail per address (GET /last?to=)
  */
 
 /** @typedef {import("./browsers.mjs").Session} Session */

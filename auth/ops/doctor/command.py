@@ -11,8 +11,9 @@ from flask.cli import ScriptInfo
 
 from auth.core.settings import Settings
 from auth.ops.doctor.config import diagnose_env
-from auth.ops.doctor.cookies import check
+from auth.ops.doctor.cookies import DEV_API_URL, check
 from auth.ops.doctor.findings import render
+from auth.ops.doctor.mail import diagnose_mail, diagnose_mail_env
 
 doctor_group = click.Group("auth", help="Check the auth server's deployment.")
 
@@ -34,6 +35,11 @@ def doctor(ctx: click.Context, api_url: str | None) -> None:
     """
     settings = _app_settings(ctx)
     findings = diagnose_env(os.environ, api_url) if settings is None else check(settings, api_url)
+    if settings is None:
+        findings += diagnose_mail_env(os.environ, api_url)
+    else:
+        default_api = DEV_API_URL if settings.is_dev else None
+        findings += diagnose_mail(current_app.extensions["mail"].settings, settings, api_url or default_api)
     for line in render(findings):
         click.echo(line)
     ctx.exit(1 if any(f.level == "error" for f in findings) else 0)
@@ -46,7 +52,9 @@ def _app_settings(ctx: click.Context) -> Settings | None:
     info = ctx.find_object(ScriptInfo)
     if info is None:
         return None
-    return info.load_app().extensions["auth"].settings
+    app = info.load_app()
+    ctx.with_resource(app.app_context())
+    return app.extensions["auth"].settings
 
 
 def main() -> None:

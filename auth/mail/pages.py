@@ -1,0 +1,69 @@
+"""The built-in pages mailed links open when EMAIL_LINK_URL is unset.
+
+Opening a link changes nothing: mail scanners fetch links before people do.
+The page shows a button; the browser's form post spends the token (and, for
+a magic link, signs in the browser that posted it). The pages run no script:
+the API's page CSP allows none.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import Response, make_response, render_template, url_for
+
+from auth.core.errors import AuthError
+from auth.mail import tokens
+from auth.web.headers import style_nonce
+from models.mail_token import MAGIC_LINK, RESET_PASSWORD, VERIFY_EMAIL
+
+PAGES = {
+    VERIFY_EMAIL: {
+        "title": "Confirm your email address",
+        "button": "Confirm",
+        "endpoint": "mail.verify_email",
+        "hint": "Confirming links this address to your account.",
+    },
+    RESET_PASSWORD: {
+        "title": "Choose a new password",
+        "button": "Set password",
+        "endpoint": "mail.reset_password",
+        "hint": "Every session of your account ends, and this browser signs in with the new password.",
+    },
+    MAGIC_LINK: {
+        "title": "Sign in",
+        "button": "Sign in",
+        "endpoint": "mail.magic_link_verify",
+        "hint": "This browser will be signed in.",
+    },
+}
+
+
+def render_page(
+    kind: str, *, token: str | None, error: str | None = None, done: str | None = None, status: int = 200
+) -> Response:
+    page = PAGES[kind]
+    html = render_template(
+        "mail/page.html",
+        kind=kind,
+        token=token,
+        error=error,
+        done=done,
+        title=page["title"],
+        button=page["button"],
+        hint=page["hint"],
+        action=url_for(page["endpoint"]),
+        nonce=style_nonce(),
+    )
+    return make_response(html, status)
+
+
+def link_page(kind: str, token: str | None) -> Response:
+    """GET: the form for a live token, or a page saying what is wrong (never a 500)."""
+    if not token or len(token) > 256:
+        return render_page(kind, token=None, error="This link is incomplete; open the whole link from the mail.")
+    try:
+        tokens.peek(token, kind, now=time.time())
+    except AuthError as error:
+        return render_page(kind, token=None, error=error.message)
+    return render_page(kind, token=token)

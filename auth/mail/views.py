@@ -1,0 +1,187 @@
+"""The email endpoints: verification, password reset, magic links, and their pages.
+
+Each POST that spends a token takes JSON from a frontend or the built-in
+page's form post; the form gets an HTML page back, JSON gets JSON.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, Response, jsonify, request
+from sqlalchemy.exc import IntegrityError
+
+from auth.core.accounts import find_by_verified_email, set_password
+from auth.core.addresses import check_email, email_key
+from auth.core.audit import audit
+from auth.core.errors import AuthError, Conflict, Unauthorized
+from auth.core.policy import check_password
+from auth.core.state import auth_state
+from auth.mail import flows, tokens
+from auth.mail.limits import mail_address_limit, mail_ip_limit
+from auth.mail.pages import link_page, render_page
+from auth.mail.state import require_magic_links, require_mail
+from auth.web.guard import current_principal, login_required
+from auth.web.limits import limited
+from auth.web.payload import is_form_post, read_fields
+from auth.web.recent import recent_sign_in_required
+from auth.web.signin_flow import complete_sign_in, complete_sign_in_in_browser
+from models import User, db
+from models.mail_token import MAGIC_LINK, RESET_PASSWORD, VERIFY_EMAIL
+
+bp = Blueprint("mail", __name__, url_prefix="/auth", template_folder="templates")
+
+ACCEPTED = "If that address belongs to a verified account, a mail is on its way."
+
+
+@bp.before_request
+def _mail_configured() -> None:
+    require_mail()
+
+
+def _accepted(message: str = ACCEPTED) -> Response:
+    response = jsonify(success=True, message=message)
+    response.status_code = 202
+    return response
+
+
+def _on_page(kind: str, token: str | None, error: AuthError) -> Response:
+    """A failed form post from a built-in page: the page again, with the reason."""
+    live = token if error.code != tokens.InvalidLink.code else None
+    return render_page(kind, token=live, error=error.message, status=error.status)
+
+
+# --- email address -------------------------------------------------------------------
+
+
+@bp.post("/email")
+@login_required
+@recent_sign_in_required
+@limited(mail_ip_limit, mail_address_limit)
+def change_email() -> Response:
+    """Set or change the address: it counts once the link mailed to it is opened."""
+    principal = current_principal()
+    user = db.session.get(User, int(principal.user_id))
+    if user is None:
+        raise Unauthorized("This user no longer exists.")
+    address = check_email(read_fields("email")["email"])
+    if user.email_key == email_key(address):
+        return _accepted("This address is already verified for your account.")
+    if user.email_verified_at is None:
+        user.email = address  # nothing verified to keep: show the pending address
+        db.session.commit()
+    flows.ask_verification(user.id, address, notify_old=True)
+    audit("email_change_requested", user_id=user.id, session_id=principal.session_id)
+    return _accepted("A confirmation link is on its way to the new address.")
+
+
+@bp.get("/email/verify")
+def verify_email_page() -> Response:
+    return link_page(VERIFY_EMAIL, request.args.get("token"))
+
+
+@bp.post("/email/verify")
+def verify_email() -> Response:
+    token = request.form.get("token") if is_form_post() else None
+    try:
+        spent = tokens.spend(read_fields("token")["token"], VERIFY_EMAIL, now=time.time())
+        user = _mark_verified(spent.user_id, spent.email)
+    except AuthError as error:
+        if is_form_post():
+            return _on_page(VERIFY_EMAIL, token, error)
+        raise
+    audit("email_verified", user_id=user.id)
+    if is_form_post():
+        return render_page(VERIFY_EMAIL, token=None, done=f"{user.email} is confirmed for {user.username}.")
+    return jsonify(success=True, message="Email address verified", user=user.as_json())
+
+
+def _mark_verified(user_id: int, address: str) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise tokens.InvalidLink()
+    owner = find_by_verified_email(address)
+    if owner is not None and owner.id != user.id:
+        raise Conflict("That email address now belongs to another account.")
+    user.email, user.email_key, user.email_verified_at = address, email_key(address), time.time()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("That email address now belongs to another account.") from None
+    return user
+
+
+# --- password reset ------------------------------------------------------------------
+
+
+@bp.post("/password/forgot")
+@limited(mail_ip_limit, mail_address_limit)
+def forgot_password() -> Response:
+    """202 alike for every well-formed address: the lookup happens on the outbox's worker."""
+    flows.ask_reset(check_email(read_fields("email")["email"]))
+    return _accepted()
+
+
+@bp.get("/password/reset")
+def reset_password_page() -> Response:
+    return link_page(RESET_PASSWORD, request.args.get("token"))
+
+
+@bp.post("/password/reset")
+def reset_password() -> Response:
+    """Set the password, end every session, then sign this browser in (the second factor still applies)."""
+    token = request.form.get("token") if is_form_post() else None
+    state = auth_state()
+    try:
+        fields = read_fields("token", "new_password")
+        user = db.session.get(User, tokens.peek(fields["token"], RESET_PASSWORD, now=time.time()).user_id)
+        if user is None:
+            raise tokens.InvalidLink()
+        check_password(fields["new_password"], user.username, state.breaches)
+        tokens.spend(fields["token"], RESET_PASSWORD, now=time.time())
+    except AuthError as error:
+        if is_form_post():
+            return _on_page(RESET_PASSWORD, token, error)
+        raise
+    set_password(state, user, fields["new_password"])
+    ended = state.sessions.revoke_user(user.id, now=time.time())
+    audit("password_reset", user_id=user.id, sessions_ended=len(ended))
+    if is_form_post():
+        return complete_sign_in_in_browser(user, method="password_reset", next_url=None)
+    return complete_sign_in(user, method="password_reset", payload={"message": "Password reset; signed in"})
+
+
+# --- magic links ---------------------------------------------------------------------
+
+
+@bp.post("/magic-link")
+@limited(mail_ip_limit, mail_address_limit)
+def magic_link() -> Response:
+    require_magic_links()
+    flows.ask_magic_link(check_email(read_fields("email")["email"]))
+    return _accepted()
+
+
+@bp.get("/magic-link")
+def magic_link_page() -> Response:
+    require_magic_links()
+    return link_page(MAGIC_LINK, request.args.get("token"))
+
+
+@bp.post("/magic-link/verify")
+def magic_link_verify() -> Response:
+    require_magic_links()
+    token = request.form.get("token") if is_form_post() else None
+    try:
+        spent = tokens.spend(read_fields("token")["token"], MAGIC_LINK, now=time.time())
+        user = db.session.get(User, spent.user_id)
+        if user is None or user.email_key != email_key(spent.email):
+            raise tokens.InvalidLink()
+    except AuthError as error:
+        if is_form_post():
+            return _on_page(MAGIC_LINK, token, error)
+        raise
+    if is_form_post():
+        return complete_sign_in_in_browser(user, method="magic_link", next_url=None)
+    return complete_sign_in(user, method="magic_link", payload={"message": "User logged in"})
