@@ -26,6 +26,7 @@ from auth.core.sessions import SessionStore
 from auth.core.settings import ConfigError, Settings
 from auth.core.state import AuthState
 from auth.core.token_cache import VerifiedTokens
+from auth.mfa import init_mfa
 from auth.ops.cli import init_cli
 from auth.web.cors import init_cors
 from auth.web.csrf import init_csrf
@@ -99,6 +100,7 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(service_bp)
     app.register_blueprint(openapi_bp)
+    init_mfa(app, env, settings)
     init_cli(app)
     add_context_provider(request_fields)
     _init_logging()

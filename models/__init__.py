@@ -10,8 +10,21 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 
+from models.mfa import MfaAttempt, Passkey, RecoveryCode, TotpSecret, WebAuthnChallenge  # noqa: E402
 from models.revocation import REVOKED, Revocation  # noqa: E402
 from models.session import RefreshToken, Session  # noqa: E402
 from models.user import User  # noqa: E402
 
-__all__ = ["REVOKED", "RefreshToken", "Revocation", "Session", "User", "db"]
+__all__ = [
+    "REVOKED",
+    "MfaAttempt",
+    "Passkey",
+    "RecoveryCode",
+    "RefreshToken",
+    "Revocation",
+    "Session",
+    "TotpSecret",
+    "User",
+    "WebAuthnChallenge",
+    "db",
+]

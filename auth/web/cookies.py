@@ -14,7 +14,9 @@ from auth.core.settings import Settings
 ACCESS_COOKIE = "access_token"
 REFRESH_COOKIE = "refresh_token"
 CSRF_COOKIE = "csrf_token"
+MFA_PENDING_COOKIE = "mfa_pending"
 REFRESH_PATH = "/auth"
+MFA_PENDING_SECONDS = 300
 
 
 def set_auth_cookies(
@@ -29,6 +31,19 @@ def set_auth_cookies(
 def clear_auth_cookies(response: Response, settings: Settings) -> None:
     for name, path in ((ACCESS_COOKIE, "/"), (REFRESH_COOKIE, REFRESH_PATH), (CSRF_COOKIE, "/")):
         _set(response, settings, name, "", 0, path, http_only=name != CSRF_COOKIE, expires=0)
+
+
+def set_mfa_pending(response: Response, settings: Settings, token: str) -> None:
+    """The sign-in waiting for its second factor: HttpOnly, ``Path=/auth``, five minutes."""
+    _set(response, settings, MFA_PENDING_COOKIE, token, MFA_PENDING_SECONDS, REFRESH_PATH, http_only=True)
+
+
+def clear_mfa_pending(response: Response, settings: Settings) -> None:
+    _set(response, settings, MFA_PENDING_COOKIE, "", 0, REFRESH_PATH, http_only=True, expires=0)
+
+
+def read_mfa_pending(request: Request) -> str | None:
+    return request.cookies.get(MFA_PENDING_COOKIE) or None
 
 
 def read_access(request: Request) -> str | None:

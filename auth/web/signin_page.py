@@ -10,9 +10,14 @@ from auth.web.origins import safe_next
 from models import User
 
 
-def render_signin(*, error: str | None = None, status: int = 200, next_url: str | None = None) -> Response:
+def render_signin(
+    *, error: str | None = None, status: int = 200, next_url: str | None = None, mfa: bool = False
+) -> Response:
+    """The sign-in form, or with ``mfa`` the second step's code form (``/auth/login?mfa=1``)."""
     settings = auth_state().settings
-    html = render_template("login.html", error=error, next_url=safe_next(settings, next_url) or "", nonce=style_nonce())
+    html = render_template(
+        "login.html", error=error, next_url=safe_next(settings, next_url) or "", nonce=style_nonce(), mfa=mfa
+    )
     return make_response(html, status)
 
 

@@ -51,7 +51,7 @@ def _dead_refresh_token(error: DeadRefreshToken) -> Response:
 
 @bp.get("/login")
 def signin_page() -> Response:
-    return render_signin(next_url=request.args.get("next"))
+    return render_signin(next_url=request.args.get("next"), mfa=request.args.get("mfa") == "1")
 
 
 @bp.post("/login")
