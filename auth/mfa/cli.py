@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from flask.cli import with_appcontext
 
 from auth.core.accounts import find_user
 from auth.core.audit import audit
@@ -12,6 +13,7 @@ from auth.mfa.state import mfa_state
 
 @click.command("reset-mfa")
 @click.argument("name")
+@with_appcontext
 def reset_mfa(name: str) -> None:
     """Remove NAME's authenticator app, recovery codes and passkeys."""
     user = find_user(name)

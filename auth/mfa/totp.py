@@ -49,9 +49,9 @@ def begin_setup(box: SecretBox, user: User, *, issuer: str, now: float) -> Setup
     row.last_step = 0
     db.session.commit()
     uri = _totp(secret).provisioning_uri(name=user.username, issuer_name=issuer)
-    buffer = io.StringIO()
-    segno.make(uri, error="m").save(buffer, kind="svg", scale=4, xmldecl=False, svgns=True, nl=False)
-    return Setup(secret, uri, buffer.getvalue())
+    buffer = io.BytesIO()
+    segno.make(uri, error="m").save(buffer, kind="svg", scale=4, xmldecl=False, nl=False)
+    return Setup(secret, uri, buffer.getvalue().decode())
 
 
 def is_active(user_id: int) -> bool:

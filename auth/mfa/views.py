@@ -37,7 +37,7 @@ def _user() -> User:
 
 
 class AttemptEnded(TooManyRequests):
-    message = "Too many wrong codes: this sign-in has ended; sign in again."
+    message = "Too many wrong codes: this sign-in has ended; wait a few minutes, then sign in again."
 
 
 class NoAttempt(Unauthorized):
@@ -88,10 +88,10 @@ def _verify() -> Response:
     return signed_in(reply, user, attempt.next_url) if is_form_post() else reply
 
 
-@bp.errorhandler(AttemptEnded)
 @bp.errorhandler(NoAttempt)
-def _attempt_over(error: AuthError) -> Response:
-    """The attempt can never finish: expire the cookie too."""
+def _no_attempt(error: AuthError) -> Response:
+    """The cookie names no live attempt: expire it too. (An ended attempt keeps
+    its cookie until it expires, so every retry answers 429, not 401.)"""
     response = error_reply(error.status, error.message, code=error.code)
     clear_mfa_pending(response, auth_state().settings)
     return response
