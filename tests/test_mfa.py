@@ -67,7 +67,7 @@ def test_the_secret_is_encrypted_at_rest(app: Flask, enrolled) -> None:
 def test_confirmation_activates_and_yields_ten_recovery_codes(app: Flask, enrolled) -> None:
     _, codes = enrolled
     assert len(codes) == 10 and len(set(codes)) == 10
-    client, reply = sign_in(app)
+    _, reply = sign_in(app)
     body = reply.get_json()
     assert body["mfa_required"] is True and body["methods"] == ["totp", "recovery_code"]
 
