@@ -85,6 +85,9 @@ INSECURE_SHAPE = "dev-samesite-none-insecure"
 
 USERNAME = "alice"
 PASSWORD = "Violet-Harbor-Lantern-42"
+# One user per (second-factor scenario, browser): enrolment in one run must not
+# change what another run meets (tests/e2e/scenarios/mfa.mjs names them so).
+MFA_USERS = tuple(f"{kind}-{browser}" for kind in ("totp", "passkey") for browser in BROWSERS)
 ACCESS_TTL = 3  # seconds; the silent-refresh scenario waits past it
 
 PROD_HOSTS = ("app.example.test", "api.example.test")
@@ -486,7 +489,8 @@ def start_shape(dep: Deployment, name: str) -> Shape:
         return shape
     build_next(dep)
     flask_cli(shape, "db", "upgrade")
-    flask_cli(shape, "users", "create", USERNAME, "--password-stdin", stdin=f"{PASSWORD}\n")
+    for name in (USERNAME, *MFA_USERS):
+        flask_cli(shape, "users", "create", name, "--password-stdin", stdin=f"{PASSWORD}\n")
     env = {**base_env(), **shape.api_env}
     if shape.gunicorn:
         argv = [str(BIN / "gunicorn"), "-w", "2", "--threads", "4", "-b", f"127.0.0.1:{shape.api_port}", "app:app"]
