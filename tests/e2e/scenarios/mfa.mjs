@@ -73,8 +73,12 @@ export default function mfaScenarios(kit) {
   /** @param {any} cfg @param {any} s @param {string} method @param {string} code */
   async function secondStep(cfg, s, method, code) {
     await s.waitFor('[data-testid="mfa-form"]');
-    const held = (await helpers(cfg, s).authCookies()).map((/** @type {any} */ c) => c.name);
-    check(!held.includes("access_token"), "the password step alone gave an access token");
+    const replies = helpers(cfg, s).loginReplies();
+    const last = replies[replies.length - 1];
+    check(last?.status === 200, `POST /auth/login answered ${last?.status}`);
+    const session = (last?.setCookies ?? []).filter((/** @type {string} */ c) => /^(access|refresh)_token=[^;]/.test(c));
+    check(session.length === 0, `the password step alone set ${session.join(" | ")}`);
+    check((await helpers(cfg, s).meStatus()) === 401, "signed in before the second step");
     if (method === "recovery_code") await s.click('[data-testid="use-recovery-code"]');
     await s.fill('input[name="code"]', code);
     await s.click('form[data-testid="mfa-form"] button[type="submit"]');
