@@ -147,7 +147,7 @@ def test_the_pending_cookie_is_not_a_session(app: Flask, enrolled) -> None:
 
 
 def test_the_pending_cookie_cannot_finish_another_attempt(app: Flask, enrolled) -> None:
-    totp, _ = enrolled
+    totp, codes = enrolled
     add_user(app, "bob")
     bob, _ = sign_in(app, "bob")
     bob_totp, _ = enrol_totp(bob)
@@ -161,7 +161,8 @@ def test_the_pending_cookie_cannot_finish_another_attempt(app: Flask, enrolled) 
     # A finished attempt's cookie is dead: presenting it again starts nothing.
     assert alice.post("/auth/mfa/verify", json={"method": "totp", "code": at_step(totp, 1)}).status_code == 200
     bob_browser.set_cookie("mfa_pending", alice_token, path="/auth")
-    assert bob_browser.post("/auth/mfa/verify", json={"method": "totp", "code": at_step(totp, 0)}).status_code == 401
+    reused = bob_browser.post("/auth/mfa/verify", json={"method": "recovery_code", "code": codes[0]})
+    assert reused.status_code == 401 and "access_token" not in set_cookies(reused)
     assert app.test_client().post("/auth/mfa/verify", json={"method": "totp", "code": "123456"}).status_code == 401
 
 
