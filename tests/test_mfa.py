@@ -114,6 +114,7 @@ def test_five_wrong_codes_end_the_attempt(app: Flask, enrolled) -> None:
     assert statuses == [401, 401, 401, 401, 429]
     ended = client.post("/auth/mfa/verify", json={"method": "totp", "code": at_step(totp, 1)})
     assert ended.status_code == 429 and "access_token" not in set_cookies(ended)
+    assert 0 < int(ended.headers["Retry-After"]) <= 300
     # Signing in with the password again does not buy five more guesses.
     again, _ = sign_in(app)
     assert again.post("/auth/mfa/verify", json={"method": "totp", "code": at_step(totp, 1)}).status_code == 429

@@ -66,6 +66,11 @@ def is_ended(attempt: MfaAttempt) -> bool:
     return attempt.failures >= MAX_FAILURES
 
 
+def seconds_left(attempt: MfaAttempt, now: float) -> int:
+    """Until the attempt expires (what an ended attempt's 429 says in Retry-After)."""
+    return max(1, int(attempt.created_at + ATTEMPT_SECONDS - now))
+
+
 def record_failure(attempt: MfaAttempt) -> int:
     """Count a wrong code (atomically); returns the failures so far."""
     db.session.execute(

@@ -52,7 +52,10 @@ def verify() -> Response:
         return _verify()
     except AuthError as error:
         if is_form_post():
-            return render_signin(error=error.message, status=error.status, next_url=request.form.get("next"), mfa=True)
+            page = render_signin(error=error.message, status=error.status, next_url=request.form.get("next"), mfa=True)
+            if error.retry_after is not None:
+                page.headers["Retry-After"] = str(error.retry_after)
+            return page
         raise
 
 
@@ -63,7 +66,7 @@ def _verify() -> Response:
     if attempt is None:
         raise NoAttempt()
     if attempts.is_ended(attempt):
-        raise AttemptEnded()
+        raise AttemptEnded(retry_after=attempts.seconds_left(attempt, now))
     if fields["method"] not in CODE_METHODS:
         raise InvalidCredentials(f"Send a code with method {' or '.join(CODE_METHODS)}.")
     user = db.session.get(User, attempt.user_id)
@@ -74,7 +77,7 @@ def _verify() -> Response:
         audit("mfa_failed", user_id=user.id, method=fields["method"], failures=failures)
         if failures >= attempts.MAX_FAILURES:
             audit("mfa_attempt_ended", user_id=user.id, failures=failures)
-            raise AttemptEnded()
+            raise AttemptEnded(retry_after=attempts.seconds_left(attempt, now))
         raise InvalidCredentials("That code is not right.")
     if not attempts.finish(attempt):
         raise NoAttempt()
