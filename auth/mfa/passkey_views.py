@@ -95,7 +95,7 @@ def list_passkeys() -> Response:
     return jsonify(success=True, passkeys=[passkey_json(p) for p in passkeys.passkeys_of(_user().id)])
 
 
-@bp.delete("/<passkey_id>")
+@bp.delete(f"/<string(length={passkeys.ID_LENGTH}):passkey_id>")
 @login_required
 @recent_sign_in_required
 def remove(passkey_id: str) -> Response:
@@ -111,8 +111,8 @@ def remove(passkey_id: str) -> Response:
 @login_limit
 def login_options() -> Response:
     body = _body() if request.content_length else {}
-    username = body.get("username")
-    if username is not None and (not isinstance(username, str) or len(username) > 64):
+    username = body.get("username", "")
+    if not isinstance(username, str) or len(username) > 64:
         raise BadRequest("The field 'username' must be a string of at most 64 characters.")
     user = find_user(username) if username else None
     return jsonify(success=True, options=passkeys.authentication_options(relying_party(), user, now=time.time()))

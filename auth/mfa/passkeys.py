@@ -42,6 +42,8 @@ from models import Passkey, User, WebAuthnChallenge, db
 CHALLENGE_SECONDS = 300
 TIMEOUT_MS = 120_000
 REGISTER, LOGIN = "register", "login"
+ID_BYTES = 12
+ID_LENGTH = 16  # characters of token_urlsafe(ID_BYTES): never "login" or "register" in the URL
 
 
 class PasskeyRejected(Unauthorized):
@@ -161,7 +163,7 @@ def register(rp: RelyingParty, user: User, credential: dict[str, Any], name: str
         raise BadRequest("This passkey is already registered.")
     transports = credential.get("response", {}).get("transports") or []
     passkey = Passkey(
-        id=secrets.token_urlsafe(12),
+        id=secrets.token_urlsafe(ID_BYTES),
         user_id=user.id,
         credential_id=credential_id,
         public_key=verified.credential_public_key,
