@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -153,3 +154,27 @@ def test_malformed_credentials_get_a_json_4xx(app: Flask, signed_in: FlaskClient
         reply = client.post(path, json=body)
         assert 400 <= reply.status_code < 500, (path, body)
         assert reply.get_json()["success"] is False
+
+
+def test_a_passkey_without_user_verification_is_one_factor(app: Flask, signed_in: FlaskClient) -> None:
+    authenticator = SoftAuthenticator("localhost", FRONTEND, user_verified=False)
+    enrol(signed_in, authenticator)
+    # The passkey is the only factor: it signs in alone.
+    alone = app.test_client().post(
+        "/auth/passkeys/login", json={"credential": authenticator.assert_(login_options(app.test_client()))}
+    )
+    assert alone.status_code == 200 and "mfa_required" not in alone.get_json()
+    # With an authenticator app too, the app's code is asked for.
+    secret = signed_in.post("/auth/mfa/totp/setup").get_json()["secret"]
+    assert signed_in.post("/auth/mfa/totp/confirm", json={"code": pyotp.TOTP(secret).now()}).status_code == 200
+    browser = app.test_client()
+    step = browser.post("/auth/passkeys/login", json={"credential": authenticator.assert_(login_options(browser))})
+    assert step.get_json()["mfa_required"] is True and step.get_json()["methods"] == ["totp", "recovery_code"]
+    assert set(set_cookies(step)) == {"mfa_pending"}
+
+
+def test_a_password_alone_does_not_sign_in_a_user_with_a_passkey(app: Flask, signed_in: FlaskClient) -> None:
+    enrol(signed_in, SoftAuthenticator("localhost", FRONTEND))
+    reply = app.test_client().post("/auth/login", json={"username": "alice", "password": PASSWORD})
+    assert reply.get_json()["mfa_required"] is True and reply.get_json()["methods"] == ["passkey"]
+    assert set(set_cookies(reply)) == {"mfa_pending"}

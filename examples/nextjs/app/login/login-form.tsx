@@ -16,6 +16,8 @@ export function LoginForm({ next, mfa = false }: { next: string; mfa?: boolean }
   const [pending, setPending] = useState(false);
   // The API answered mfa_required (or sent the browser here with ?mfa=1).
   const [secondStep, setSecondStep] = useState(mfa);
+  // The second factors on offer; unknown (after ?mfa=1) means a code.
+  const [methods, setMethods] = useState<string[]>(["totp", "recovery_code"]);
   const done = () => router.replace(next);
 
   async function handleSubmit(event: FormEvent<HTMLFormElement>) {
@@ -26,6 +28,7 @@ export function LoginForm({ next, mfa = false }: { next: string; mfa?: boolean }
       // JSON body, cookies accepted from the API's reply (withCredentials).
       const { data } = await api.post("/auth/login", { username, password });
       if (data.mfa_required) {
+        setMethods(data.methods ?? []);
         setSecondStep(true);
         setPending(false);
         return;
@@ -38,7 +41,21 @@ export function LoginForm({ next, mfa = false }: { next: string; mfa?: boolean }
   }
 
   if (secondStep) {
-    return <SecondStep onDone={done} />;
+    const passkey = <PasskeyButton onDone={done} onSecondStep={() => setMethods(["totp", "recovery_code"])} />;
+    if (!methods.includes("totp")) {
+      return (
+        <>
+          <p data-testid="mfa-passkey">Your account has a passkey: use it to finish signing in.</p>
+          {passkey}
+        </>
+      );
+    }
+    return (
+      <>
+        <SecondStep onDone={done} />
+        {methods.includes("passkey") && passkey}
+      </>
+    );
   }
 
   return (
