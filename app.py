@@ -30,6 +30,7 @@ from auth.core.settings import ConfigError, Settings
 from auth.core.state import AuthState
 from auth.core.token_cache import VerifiedTokens
 from auth.mail import init_mail
+from auth.mfa import init_mfa
 from auth.oidc import init_oidc
 from auth.ops.cli import init_cli
 from auth.web.cors import init_cors
@@ -111,6 +112,7 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     app.register_blueprint(openapi_bp)
     init_oidc(app, env)
     init_mail(app, env, settings)
+    init_mfa(app, env, settings)
     init_cli(app)
     add_context_provider(request_fields)
     _init_logging()

@@ -23,7 +23,9 @@ Measured, in this order:
    argon2 gate admits: the excess is refused with 503 at once);
 5. peak RSS (``VmHWM``) of each worker, the largest reported;
 6. in this process, without HTTP: the token check with the revocation view
-   against PyJWT's decode alone (issue 3).
+   against PyJWT's decode alone (issue 3);
+7. in this process, through the test client: a passkey sign-in and the TOTP
+   second step beside a password sign-in (``bench/second_factors.py``).
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from auth.core.settings import Settings  # noqa: E402
+from bench.second_factors import second_factor_rows  # noqa: E402
 
 BIN = Path(sys.executable).parent
 LUA = Path(__file__).resolve().parent / "wrk.lua"
@@ -505,6 +508,7 @@ def main() -> None:
         sys.exit("wrk is not installed (Debian: apt-get install wrk)")
     load_before = os.getloadavg()[0]
     rows, setup = measure(options.seconds, options.rounds)
+    rows += second_factor_rows()
     header = ("measure", "server", "reference", "ratio", "target", "met")
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
     print(setup)

@@ -86,6 +86,9 @@ INSECURE_SHAPE = "dev-samesite-none-insecure"
 
 USERNAME = "alice"
 PASSWORD = "Violet-Harbor-Lantern-42"
+# One user per (second-factor scenario, browser): enrolment in one run must not
+# change what another run meets (tests/e2e/scenarios/mfa.mjs names them so).
+MFA_USERS = tuple(f"{kind}-{browser}" for kind in ("totp", "passkey") for browser in BROWSERS)
 ACCESS_TTL = 3  # seconds; the silent-refresh scenario waits past it
 
 PROD_HOSTS = ("app.example.test", "api.example.test")
@@ -118,6 +121,9 @@ SERVER_VARS = (
     "EMAIL_LINK_URL",
     "ALLOW_MAGIC_LINKS",
     "EMAIL_TOKEN_TTL",
+    "WEBAUTHN_RP_ID",
+    "WEBAUTHN_ORIGINS",
+    "MFA_REQUIRED_ROLES",
     "INSTANCE_PATH",
     "FLASK_APP",
     "FLASK_RUN_HOST",
@@ -533,7 +539,8 @@ def start_shape(dep: Deployment, name: str) -> Shape:
         return shape
     build_next(dep)
     flask_cli(shape, "db", "upgrade")
-    flask_cli(shape, "users", "create", USERNAME, "--password-stdin", stdin=f"{PASSWORD}\n")
+    for user_name in (USERNAME, *MFA_USERS):
+        flask_cli(shape, "users", "create", user_name, "--password-stdin", stdin=f"{PASSWORD}\n")
     for user, email in (mail_users(name) if name != INSECURE_SHAPE else {}).items():
         flask_cli(
             shape,

@@ -61,7 +61,10 @@ HTML_OPERATIONS = {
     ("GET", "/auth/email/verify"),
     ("GET", "/auth/password/reset"),
     ("GET", "/auth/magic-link"),
+    ("GET", "/auth/passkeys/login"),
 }
+# Operations whose form-encoded posts come from a built-in page and answer with that page.
+FORM_PAGE_PATHS = {"/auth/login", "/auth/mfa/verify"}
 # Invalid data must be refused with one of these; 413 is the right refusal of an oversized field.
 REJECTIONS = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429"]
 CONFIG = {"checks": {"negative_data_rejection": {"expected-statuses": REJECTIONS}}}
@@ -140,8 +143,8 @@ def assert_json_reply(response: Any, method: str, path: str) -> None:
     content_type = ",".join(response.headers.get("content-type", []))  # schemathesis: lowercase keys, list values
     if (method, path) in HTML_OPERATIONS or status == 303:
         return
-    if path == "/auth/login" and content_type.startswith("text/html"):
-        return  # the built-in page's form post (the request was form-encoded)
+    if path in FORM_PAGE_PATHS and content_type.startswith("text/html"):
+        return  # a built-in page's form post (the request was form-encoded)
     assert content_type.split(";")[0].strip() == "application/json", f"{method} {path} {status}: {content_type!r}"
     body = response.json()
     if path in STANDARD_FORMATS and status == 200:

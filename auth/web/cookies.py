@@ -15,7 +15,9 @@ ACCESS_COOKIE = "access_token"
 REFRESH_COOKIE = "refresh_token"
 CSRF_COOKIE = "csrf_token"
 DEVICE_COOKIE = "device_token"
+MFA_PENDING_COOKIE = "mfa_pending"
 REFRESH_PATH = "/auth"
+MFA_PENDING_SECONDS = 300
 
 
 def set_auth_cookies(
@@ -39,6 +41,19 @@ def set_device_cookie(response: Response, settings: Settings, token: str) -> Non
 
 def read_device(request: Request) -> str | None:
     return request.cookies.get(DEVICE_COOKIE) or None
+
+
+def set_mfa_pending(response: Response, settings: Settings, token: str) -> None:
+    """The sign-in waiting for its second factor: HttpOnly, ``Path=/auth``, five minutes."""
+    _set(response, settings, MFA_PENDING_COOKIE, token, MFA_PENDING_SECONDS, REFRESH_PATH, http_only=True)
+
+
+def clear_mfa_pending(response: Response, settings: Settings) -> None:
+    _set(response, settings, MFA_PENDING_COOKIE, "", 0, REFRESH_PATH, http_only=True, expires=0)
+
+
+def read_mfa_pending(request: Request) -> str | None:
+    return request.cookies.get(MFA_PENDING_COOKIE) or None
 
 
 def read_access(request: Request) -> str | None:

@@ -38,6 +38,18 @@ def authenticate(state: AuthState, token: str | None, now: float) -> Principal:
     return Principal(claims.user_id, claims.session_id, claims.roles)
 
 
+# Checks every guarded call runs after the token and roles pass (a capability
+# adds its own, e.g. "users with these roles must enrol a second factor").
+PrincipalCheck = Callable[["Principal"], None]
+_principal_checks: list[PrincipalCheck] = []
+
+
+def add_principal_check(check: PrincipalCheck) -> None:
+    """Run ``check(principal)`` in every ``login_required`` view; it raises to refuse (idempotent)."""
+    if check not in _principal_checks:
+        _principal_checks.append(check)
+
+
 def current_principal() -> Principal:
     """The caller of a guarded view."""
     return g.principal
@@ -59,6 +71,8 @@ def login_required(view: F | None = None, *, roles: Iterable[str] = ()) -> F | C
             if not required <= set(principal.roles):
                 raise Forbidden(f"This needs the role(s): {', '.join(sorted(required))}.")
             g.principal = principal
+            for check in _principal_checks:
+                check(principal)
             return func(*args, **kwargs)
 
         return guarded  # type: ignore[return-value]

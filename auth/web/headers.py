@@ -32,6 +32,12 @@ def style_nonce() -> str:
     return g.style_nonce
 
 
+def allow_page_script() -> str:
+    """Let this page run its own nonce'd inline script and fetch from this server; returns the nonce."""
+    g.page_script = True
+    return style_nonce()
+
+
 def static_headers(settings: Settings) -> tuple[tuple[str, str], ...]:
     """The headers every reply gets, fixed at start (this runs on every probe)."""
     headers = [
@@ -55,9 +61,11 @@ def add_security_headers(response: Response) -> Response:
     if response.mimetype == "text/html":
         headers.extend(PAGE_HEADERS)
         form_targets = " ".join(("'self'", *state.settings.frontend_origins))
+        nonce = style_nonce()
+        script = f"script-src 'nonce-{nonce}'; connect-src 'self'; " if g.get("page_script") else ""
         headers.add(
             "Content-Security-Policy",
-            f"default-src 'none'; style-src 'nonce-{style_nonce()}'; form-action {form_targets}; "
+            f"default-src 'none'; style-src 'nonce-{nonce}'; {script}form-action {form_targets}; "
             "frame-ancestors 'none'; base-uri 'none'",
         )
     else:

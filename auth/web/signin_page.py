@@ -14,9 +14,15 @@ from models import User
 
 
 def render_signin(
-    *, error: str | None = None, status: int = 200, next_url: str | None = None, retry_after: int | None = None
+    *,
+    error: str | None = None,
+    status: int = 200,
+    next_url: str | None = None,
+    retry_after: int | None = None,
+    mfa: bool = False,
 ) -> Response:
-    """The sign-in form; with ``retry_after`` (a 429), the error says when to try again and the header too."""
+    """The sign-in form, or with ``mfa`` the second step's code form (``/auth/login?mfa=1``);
+    with ``retry_after`` (a 429), the error says when to try again and the header too."""
     settings = auth_state().settings
     html = render_template(
         "login.html",
@@ -24,6 +30,7 @@ def render_signin(
         retry_after=retry_after,
         next_url=safe_next(settings, next_url) or "",
         nonce=style_nonce(),
+        mfa=mfa,
     )
     response = make_response(html, status)
     if retry_after is not None:

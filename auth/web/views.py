@@ -55,7 +55,11 @@ def _dead_refresh_token(error: DeadRefreshToken) -> Response:
 
 @bp.get("/login")
 def signin_page() -> Response:
-    return render_signin(next_url=request.args.get("next"), error=error_sentence(request.args.get("error")))
+    return render_signin(
+        next_url=request.args.get("next"),
+        error=error_sentence(request.args.get("error")),
+        mfa=request.args.get("mfa") == "1",
+    )
 
 
 @bp.post("/login")

@@ -1,7 +1,7 @@
 """identities; users.email, email_key, email_verified_at
 
 Revision ID: 120000000001
-Revises: 100000000001
+Revises: 110000000001
 Create Date: 2026-11-27 21:10:00
 
 The email columns are also added by the email capability's revision; each
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '120000000001'
-down_revision = '100000000001'
+down_revision = '110000000001'
 branch_labels = None
 depends_on = None
 

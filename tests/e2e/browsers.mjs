@@ -49,6 +49,7 @@ import path from "node:path";
  * @property {(url: string) => Promise<{status: number, body: string}>} fetchWithCredentials
  * @property {() => Promise<CookieInfo[]>} cookies
  * @property {SeenResponse[]} responses  every response the page saw, in order
+ * @property {() => Promise<void>} addVirtualAuthenticator  Chromium only: a platform passkey authenticator (CDP WebAuthn)
  * @property {() => Promise<void>} close
  */
 
@@ -220,6 +221,22 @@ export async function openChromium(options) {
     async text(selector) {
       return ((await page.textContent(selector)) ?? "").trim();
     },
+    async addVirtualAuthenticator() {
+      // The DevTools protocol's virtual authenticator: a built-in (platform)
+      // authenticator that keeps resident keys and verifies the user.
+      const cdp = await context.newCDPSession(page);
+      await cdp.send("WebAuthn.enable");
+      await cdp.send("WebAuthn.addVirtualAuthenticator", {
+        options: {
+          protocol: "ctap2",
+          transport: "internal",
+          hasResidentKey: true,
+          hasUserVerification: true,
+          isUserVerified: true,
+          automaticPresenceSimulation: true,
+        },
+      });
+    },
     async cookies() {
       const all = await context.cookies();
       return all.map((c) => ({
@@ -309,6 +326,9 @@ export async function openFirefox(options) {
     },
     async text(selector) {
       return page.$eval(selector, (el) => (el.textContent ?? "").trim());
+    },
+    async addVirtualAuthenticator() {
+      throw new Error("the virtual authenticator is a Chromium DevTools protocol feature");
     },
     async cookies() {
       const all = await browser.cookies();

@@ -4,14 +4,21 @@ import { useState, type FormEvent } from "react";
 import { useRouter } from "next/navigation";
 import { errorMessage } from "@/lib/api";
 import { useConfig } from "../config-provider";
+import { PasskeyButton } from "./passkey-button";
+import { SecondStep } from "./second-step";
 
-export function LoginForm({ next }: { next: string }) {
+export function LoginForm({ next, mfa = false }: { next: string; mfa?: boolean }) {
   const { api } = useConfig();
   const router = useRouter();
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
+  // The API answered mfa_required (or sent the browser here with ?mfa=1).
+  const [secondStep, setSecondStep] = useState(mfa);
+  // The second factors on offer; unknown (after ?mfa=1) means a code.
+  const [methods, setMethods] = useState<string[]>(["totp", "recovery_code"]);
+  const done = () => router.replace(next);
 
   async function handleSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -19,15 +26,40 @@ export function LoginForm({ next }: { next: string }) {
     setError(null);
     try {
       // JSON body, cookies accepted from the API's reply (withCredentials).
-      await api.post("/auth/login", { username, password });
-      router.replace(next);
+      const { data } = await api.post("/auth/login", { username, password });
+      if (data.mfa_required) {
+        setMethods(data.methods ?? []);
+        setSecondStep(true);
+        setPending(false);
+        return;
+      }
+      done();
     } catch (err) {
       setError(errorMessage(err, "Login failed."));
       setPending(false);
     }
   }
 
+  if (secondStep) {
+    const passkey = <PasskeyButton onDone={done} onSecondStep={() => setMethods(["totp", "recovery_code"])} />;
+    if (!methods.includes("totp")) {
+      return (
+        <>
+          <p data-testid="mfa-passkey">Your account has a passkey: use it to finish signing in.</p>
+          {passkey}
+        </>
+      );
+    }
+    return (
+      <>
+        <SecondStep onDone={done} />
+        {methods.includes("passkey") && passkey}
+      </>
+    );
+  }
+
   return (
+    <>
     <form onSubmit={handleSubmit} data-testid="login-form">
       <label>
         Username
@@ -59,5 +91,7 @@ export function LoginForm({ next }: { next: string }) {
         </p>
       )}
     </form>
+    <PasskeyButton onDone={done} onSecondStep={() => setSecondStep(true)} />
+    </>
   );
 }

@@ -8,11 +8,11 @@ export default async function LoginPage({
 }: {
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
-  const { next } = await searchParams;
+  const { next, mfa } = await searchParams;
   return (
     <>
       <h1>Log in</h1>
-      <LoginForm next={safeNextPath(typeof next === "string" ? next : undefined)} />
+      <LoginForm next={safeNextPath(typeof next === "string" ? next : undefined)} mfa={mfa === "1"} />
       <ProviderButtons next={safeNextPath(typeof next === "string" ? next : undefined)} />
       <p>
         <Link href="/forgot-password" prefetch={false} data-testid="forgot-password-link">

@@ -1,0 +1,51 @@
+"""The second-factor settings: WebAuthn relying party and the roles that must enrol."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from auth.core.settings import ConfigError, Settings
+from auth.core.urls import origin_of
+
+
+@dataclass(frozen=True)
+class MfaSettings:
+    """``rp_id`` None means the API's own host; ``origins`` empty means ``FRONTEND_URL`` plus the API's origin."""
+
+    rp_id: str | None
+    origins: tuple[str, ...]
+    required_roles: frozenset[str]
+    rp_name: str = "flask-auth"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], settings: Settings) -> MfaSettings:
+        return cls(
+            rp_id=_rp_id(env.get("WEBAUTHN_RP_ID"), settings),
+            origins=_origins(env.get("WEBAUTHN_ORIGINS")),
+            required_roles=frozenset(r.strip() for r in (env.get("MFA_REQUIRED_ROLES") or "").split(",") if r.strip()),
+        )
+
+
+def _rp_id(value: str | None, settings: Settings) -> str | None:
+    if not value or not value.strip():
+        return settings.cookie_domain
+    rp_id = value.strip().lower()
+    if "/" in rp_id or ":" in rp_id or rp_id.startswith(".") or not rp_id:
+        raise ConfigError(f"WEBAUTHN_RP_ID must be a domain such as example.com (no scheme or port), not {value!r}")
+    return rp_id
+
+
+def _origins(value: str | None) -> tuple[str, ...]:
+    origins = []
+    for item in (value or "").split(","):
+        entry = item.strip()
+        if not entry:
+            continue
+        parts = urlsplit(entry)
+        origin = origin_of(entry)
+        if origin is None or parts.path not in ("", "/") or parts.query or parts.fragment:
+            raise ConfigError(f"WEBAUTHN_ORIGINS entry {entry!r} is not an origin such as https://app.example.com")
+        origins.append(origin)
+    return tuple(origins)
