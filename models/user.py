@@ -28,6 +28,12 @@ class User(db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     roles: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[float] = mapped_column(Float, default=time.time)
+    locked_at: Mapped[float | None] = mapped_column(Float, nullable=True, default=None)
+    """When an operator locked the account (``flask users lock``); None while it may sign in."""
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
 
     def as_json(self) -> dict[str, object]:
         return {"id": str(self.id), "username": self.username, "roles": list(self.roles or [])}

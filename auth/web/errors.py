@@ -2,6 +2,9 @@
 
 Every failure reply is ``{"success": false, "message": "..."}`` with the
 error's status; nothing reaches the client as an HTML page or a stack trace.
+A database that cannot be reached (down, restarting, pool exhausted) is a
+503 with ``Retry-After``, not a crash: the pool pings connections before use
+and opens new ones once the database is back, without a restart.
 """
 
 from __future__ import annotations
@@ -10,11 +13,14 @@ import logging
 
 from flask import Flask, Response, jsonify
 from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from auth.core.errors import AuthError
 
 log = logging.getLogger(__name__)
+DATABASE_RETRY_AFTER = 2
 
 
 def error_reply(status: int, message: str, retry_after: int | None = None) -> Response:
@@ -44,11 +50,28 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _crash(error: Exception) -> ResponseReturnValue:
-        from models import db
-
-        db.session.rollback()
+        _rollback()
+        if _database_away(error):
+            log.warning("database unavailable: %s", error.__class__.__name__)
+            return error_reply(503, "The database is unavailable; try again shortly.", DATABASE_RETRY_AFTER)
         log.exception("unhandled error")
         return error_reply(500, "Internal server error.")
+
+
+def _database_away(error: Exception) -> bool:
+    if isinstance(error, (OperationalError, InterfaceError, PoolTimeout)):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+def _rollback() -> None:
+    """End the failed transaction; with the database gone, rolling back can fail too."""
+    from models import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection is already invalidated
+        db.session.close()
 
 
 _HTTP_MESSAGES = {

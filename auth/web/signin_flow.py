@@ -14,10 +14,11 @@ from typing import Any
 
 from flask import Response, request
 
+from auth.core.accounts import refuse_if_locked
 from auth.core.audit import audit
 from auth.core.state import auth_state
 from auth.web.replies import session_reply
-from models import User
+from models import User, db
 
 
 def client_fields() -> dict[str, str]:
@@ -37,8 +38,15 @@ def complete_sign_in(
 
     ``method`` names the proof given (``password``, ``register``, ...); it is
     audited with the session so an operator can tell how each one began.
+    A locked account gets 403 (``AccountLocked``), also when the lock lands
+    while the session is being started.
     """
     state = auth_state()
+    refuse_if_locked(user)
     issued = state.sessions.start(user, now=time.time(), **client_fields())
+    db.session.refresh(user)
+    if user.is_locked:  # locked between the check and the commit: end what just began
+        state.sessions.revoke([issued.session.id], now=time.time())
+        refuse_if_locked(user, session_id=issued.session.id)
     audit(event, user_id=user.id, session_id=issued.session.id, method=method)
     return session_reply(state, issued, payload, status=status)
