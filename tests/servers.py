@@ -101,7 +101,7 @@ class LiveServers:
             result = flask_cli(env, "users", "create", name, "--password-stdin", stdin=password + "\n")
             assert result.returncode == 0, result.stderr
 
-    def start(self, env: dict[str, str], *, workers: int = 1, threads: int = 4) -> str:
+    def start(self, env: dict[str, str], *, workers: int = 1, threads: int = 4, graceful_timeout: int = 2) -> str:
         port = free_port()
         log = self.tmp / f"server-{port}.log"
         handle = log.open("w")
@@ -117,7 +117,7 @@ class LiveServers:
                 "--worker-class",
                 "gthread",
                 "--graceful-timeout",
-                "2",
+                str(graceful_timeout),
                 "app:app",
             ],
             cwd=ROOT,

@@ -13,7 +13,14 @@ gate counts its own refusals and queue; the web layer times each request.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from prometheus_client import Counter, Gauge, Histogram
+
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    # Any process of the app writes there (a ``flask`` command too), so it must exist.
+    Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
 
 LOGINS = Counter("auth_logins_total", "Sign-ins by result: success, failure, second_factor_pending.", ["result"])
 REFRESHES = Counter("auth_refreshes_total", "Refresh-token rotations that succeeded.")

@@ -13,7 +13,7 @@ import logging
 
 from flask import Flask, Response, jsonify
 from flask.typing import ResponseReturnValue
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
@@ -48,6 +48,8 @@ def register_error_handlers(app: Flask) -> None:
                 response.headers[name] = value
         return response
 
+    app.teardown_appcontext(end_database_session)
+
     @app.errorhandler(Exception)
     def _crash(error: Exception) -> ResponseReturnValue:
         _rollback()
@@ -56,6 +58,22 @@ def register_error_handlers(app: Flask) -> None:
             return error_reply(503, "The database is unavailable; try again shortly.", DATABASE_RETRY_AFTER)
         log.exception("unhandled error")
         return error_reply(500, "Internal server error.")
+
+
+def end_database_session(_error: BaseException | None) -> None:
+    """Release the request's database session; a connection the database cut after
+    the reply was built must not turn that reply into the WSGI server's HTML 500.
+
+    Registered after Flask-SQLAlchemy's own teardown, so it runs first (teardowns
+    run in reverse) and leaves nothing for that one to fail on.
+    """
+    from models import db
+
+    try:
+        db.session.remove()
+    except SQLAlchemyError as error:
+        log.warning("database session ended with %s; its connection is discarded", error.__class__.__name__)
+        db.session.registry.clear()
 
 
 def _database_away(error: Exception) -> bool:
