@@ -35,11 +35,10 @@ HASH_WAITING = Gauge(
     "Password checks waiting for a hashing slot, all live workers.",
     multiprocess_mode="livesum",
 )
-RESPONSES = Counter("auth_http_responses_total", "Replies by endpoint and status code.", ["endpoint", "status"])
 LATENCY = Histogram(
     "auth_request_duration_seconds",
-    "Time from the first request hook to the reply, by endpoint.",
-    ["endpoint"],
+    "Time from the first request hook to the reply, by endpoint and status code (its _count counts replies).",
+    ["endpoint", "status"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
 
