@@ -135,6 +135,12 @@ def test_metrics_without_a_token_are_open(app: Flask) -> None:
     assert "auth_logins_total" in reply.get_data(as_text=True)
 
 
+def test_a_slow_poll_raises_the_default_staleness_bound(make_app: Callable[..., Flask]) -> None:
+    """REVOCATION_POLL_SECONDS may be up to 60 with Redis; the view is that stale between polls anyway."""
+    app = make_app(REVOCATION_POLL_SECONDS="60", REDIS_URL="redis://127.0.0.1:1/0")
+    assert app.extensions["ops"].revocation_max_stale_seconds == 120
+
+
 @pytest.mark.parametrize(
     ("overrides", "variable"),
     [

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from auth.core.settings import ConfigError
 
 MIN_TOKEN_CHARS = 16
+DEFAULT_MAX_STALE = 10.0
+"""Seconds; or twice ``REVOCATION_POLL_SECONDS`` when that is longer (a slow poll with Redis)."""
 
 
 @dataclass(frozen=True)
@@ -24,12 +26,12 @@ class OpsSettings:
         token = (env.get("METRICS_TOKEN") or "").strip() or None
         if token is not None and len(token) < MIN_TOKEN_CHARS:
             raise ConfigError(f"METRICS_TOKEN must be at least {MIN_TOKEN_CHARS} characters (use a random value).")
-        raw = (env.get("REVOCATION_MAX_STALE_SECONDS") or "").strip() or "10"
+        raw = (env.get("REVOCATION_MAX_STALE_SECONDS") or "").strip() or str(max(DEFAULT_MAX_STALE, 2 * poll_seconds))
         try:
             stale = float(raw)
         except ValueError:
             raise ConfigError(f"REVOCATION_MAX_STALE_SECONDS must be a number of seconds, not {raw!r}.") from None
-        if not poll_seconds <= stale <= 300:
+        if not poll_seconds <= stale <= max(300, 2 * poll_seconds):
             raise ConfigError(
                 f"REVOCATION_MAX_STALE_SECONDS must be between REVOCATION_POLL_SECONDS ({poll_seconds:g}) and 300."
             )
