@@ -6,6 +6,8 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 CONNECT_TIMEOUT_SECONDS = 3
 
@@ -43,3 +45,17 @@ def tune_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+
+
+def discard_transaction(session: Session) -> None:
+    """End a failed transaction. With the database gone the rollback fails too,
+    and so may the close; the connection is invalidated either way and the
+    pool replaces it.
+    """
+    try:
+        session.rollback()
+    except SQLAlchemyError:
+        try:
+            session.close()
+        except SQLAlchemyError:
+            pass

@@ -33,7 +33,7 @@ from tests.own_services import OwnPostgres, OwnRedis
 from tests.servers import LiveServers
 from tests.soak import Soak, acceptable_503
 
-pytestmark = [pytest.mark.live, pytest.mark.postgres]
+pytestmark = [pytest.mark.live, pytest.mark.postgres, pytest.mark.redis]
 
 USERS = {"alice": PASSWORD, "bob": PASSWORD}
 BROWSERS = 8

@@ -28,6 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from auth.core.errors import Unavailable
 from models import Revocation, db
+from models.engine import discard_transaction
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ class RevocationView:
                     )
                 ).all()
             except SQLAlchemyError:
-                db.session.rollback()
+                discard_transaction(db.session)
                 self._synced_at = now  # retry at the next poll, not on every request
                 log.warning("revocations could not be read; answering from memory while it is fresh enough")
                 return

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from models import db
+from models.engine import discard_transaction
 
 REDIS_TIMEOUT_SECONDS = 1.0
 
@@ -30,23 +31,16 @@ def database_problems(migrations: Path) -> list[str]:
     try:
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError as error:
-        _end_transaction()
+        discard_transaction(db.session)
         return [f"database: unreachable ({error.__class__.__name__})"]
     try:
         applied = set(db.session.scalars(text("SELECT version_num FROM alembic_version")))
     except SQLAlchemyError:
         applied = set()
-    _end_transaction()
+    discard_transaction(db.session)
     if applied != migration_heads(str(migrations)):
         return [f"database: migrations not at head ({', '.join(sorted(applied)) or 'none'}; run 'flask db upgrade')"]
     return []
-
-
-def _end_transaction() -> None:
-    try:
-        db.session.rollback()
-    except SQLAlchemyError:
-        db.session.close()
 
 
 def redis_problems(url: str | None) -> list[str]:

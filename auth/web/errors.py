@@ -18,6 +18,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from auth.core.errors import AuthError
+from models.engine import discard_transaction
 
 log = logging.getLogger(__name__)
 DATABASE_RETRY_AFTER = 2
@@ -83,13 +84,9 @@ def _database_away(error: Exception) -> bool:
 
 
 def _rollback() -> None:
-    """End the failed transaction; with the database gone, rolling back can fail too."""
     from models import db
 
-    try:
-        db.session.rollback()
-    except Exception:  # noqa: BLE001 - the connection is already invalidated
-        db.session.close()
+    discard_transaction(db.session)
 
 
 _HTTP_MESSAGES = {
