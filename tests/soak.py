@@ -83,7 +83,8 @@ class Browser:
             except requests.Timeout:
                 self.tally.add("hangs", f"{self.name} {method} {path}")
                 return None
-            except requests.ConnectionError as error:
+            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as error:
+                # refused, reset, or cut in the middle of the reply (a worker killed while writing it)
                 self.tally.add("resets", f"{self.name} {method} {path}: {error.__class__.__name__}")
                 time.sleep(0.05)
                 continue
