@@ -18,11 +18,12 @@ from flask_migrate import Migrate
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from auth.core.admission import HashGate
-from auth.core.audit import add_context_provider
+from auth.core.audit import add_context_provider, add_listener
 from auth.core.breaches import BreachedPasswords
 from auth.core.devices import DeviceTokens
 from auth.core.keys import load_keys
 from auth.core.live_sessions import LiveSessions
+from auth.core.metrics import count_event
 from auth.core.passwords import Passwords
 from auth.core.revocation import RevocationView
 from auth.core.sessions import SessionStore
@@ -33,13 +34,16 @@ from auth.mail import init_mail
 from auth.mfa import init_mfa
 from auth.oidc import init_oidc
 from auth.ops.cli import init_cli
+from auth.ops.settings import OpsSettings
 from auth.web.cors import init_cors
 from auth.web.csrf import init_csrf
 from auth.web.errors import register_error_handlers
 from auth.web.headers import init_headers, static_headers
 from auth.web.limits import init_limits
 from auth.web.openapi_view import bp as openapi_bp
+from auth.web.ops_views import bp as ops_bp
 from auth.web.request_context import request_fields
+from auth.web.request_metrics import init_request_metrics
 from auth.web.service_views import bp as service_bp
 from auth.web.views import bp as auth_bp
 from models import db
@@ -60,6 +64,7 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     if env.get("INSTANCE_PATH"):
         app.instance_path = env["INSTANCE_PATH"]
     settings = Settings.from_env(env, app.instance_path)
+    ops = OpsSettings.from_env(env, settings.revocation_poll_seconds)
 
     app.config.from_mapping(
         SQLALCHEMY_DATABASE_URI=settings.database_url,
@@ -87,6 +92,7 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
         horizon_seconds=settings.access_token_ttl,
         redis_url=settings.redis_url,
         on_end=live_sessions.forget,
+        max_stale_seconds=ops.revocation_max_stale_seconds,
     )
     app.extensions["auth"] = AuthState(
         settings=settings,
@@ -101,7 +107,9 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
         live_sessions=live_sessions,
         devices=DeviceTokens(settings.jwt_secret, settings.jwt_previous_secrets, settings.device_token_ttl),
     )
+    app.extensions["ops"] = ops
 
+    init_request_metrics(app)
     init_cors(app, settings)
     init_csrf(app)
     init_limits(app, enabled=settings.ratelimit_enabled, redis_url=settings.redis_url)
@@ -113,8 +121,10 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     init_oidc(app, env)
     init_mail(app, env, settings)
     init_mfa(app, env, settings)
+    app.register_blueprint(ops_bp)
     init_cli(app)
     add_context_provider(request_fields)
+    add_listener(count_event)
     _init_logging()
     return app
 

@@ -30,6 +30,13 @@ already holds, so deploying new code needs a new master (restart the
 service, or ``USR2`` then ``WINCH`` and ``QUIT`` to the old master for zero
 downtime), or ``GUNICORN_PRELOAD=false`` to make ``HUP`` reload code.
 
+Metrics: ``/metrics`` adds up every worker's counts through prometheus-client's
+multiprocess mode. Each worker writes its values to files in
+``PROMETHEUS_MULTIPROC_DIR``; unless you set it, this file makes a fresh
+directory per master (and removes it at exit). A directory you set yourself
+is emptied at start, as prometheus-client requires. A worker that exits is
+marked dead, so its gauges stop counting while its counters still add up.
+
 Graceful restarts: ``kill -HUP <master>`` starts new workers and lets the old
 ones finish their requests (up to ``graceful_timeout``); ``TERM`` drains and
 stops. The revocation view and the Redis listener are per process and start
@@ -39,6 +46,9 @@ lazily in each worker, so nothing has to be re-wired after a fork.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Any
 
 
@@ -49,6 +59,24 @@ def _usable_cores() -> int:
     except AttributeError:  # not Linux
         return max(1, os.cpu_count() or 1)
 
+
+def _metrics_directory() -> tuple[str, bool]:
+    """The multiprocess metrics directory, empty, and whether this file made it.
+
+    It must be in the environment before the app imports prometheus-client.
+    """
+    chosen = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if chosen:
+        Path(chosen).mkdir(parents=True, exist_ok=True)
+        for stale in Path(chosen).glob("*.db"):
+            stale.unlink()
+        return chosen, False
+    made = tempfile.mkdtemp(prefix="flask-auth-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = made
+    return made, True
+
+
+METRICS_DIR, METRICS_DIR_OWNED = _metrics_directory()
 
 bind = [address.strip() for address in os.environ.get("BIND", "").split(",") if address.strip()] or [
     f"127.0.0.1:{os.environ.get('PORT', '3001')}"
@@ -102,3 +130,15 @@ def post_fork(_server: Any, worker: Any) -> None:
     with application.app_context():
         for engine in database.engines.values():
             engine.dispose(close=False)
+
+
+def child_exit(_server: Any, worker: Any) -> None:
+    """A worker is gone (exited, killed, recycled): its live gauges stop counting."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(_server: Any) -> None:
+    if METRICS_DIR_OWNED:
+        shutil.rmtree(METRICS_DIR, ignore_errors=True)

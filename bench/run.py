@@ -353,6 +353,9 @@ def measure(seconds: int, rounds: int) -> tuple[list[tuple[str, ...]], str]:
         settings = Settings.from_env(env, env["INSTANCE_PATH"])
         gunicorn = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
         workers, threads = gunicorn["workers"], gunicorn["threads"]
+        if gunicorn.get("METRICS_DIR_OWNED"):  # reading the config made a metrics dir: each master makes its own
+            shutil.rmtree(gunicorn["METRICS_DIR"], ignore_errors=True)
+            os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
         hash_slots = workers * settings.hash_concurrency
         prepare(env)
         server = Gunicorn("app:app", env, Path(tmp) / "server.log")

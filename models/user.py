@@ -40,6 +40,13 @@ class User(db.Model):
     def has_password(self) -> bool:
         return bool(self.password_hash)
 
+    locked_at: Mapped[float | None] = mapped_column(Float, nullable=True, default=None)
+    """When an operator locked the account (``flask users lock``); None while it may sign in."""
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
+
     def as_json(self) -> dict[str, object]:
         return {
             "id": str(self.id),

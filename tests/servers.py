@@ -101,7 +101,9 @@ class LiveServers:
             result = flask_cli(env, "users", "create", name, "--password-stdin", stdin=password + "\n")
             assert result.returncode == 0, result.stderr
 
-    def start(self, env: dict[str, str], *, workers: int = 1, threads: int | None = 4) -> str:
+    def start(
+        self, env: dict[str, str], *, workers: int = 1, threads: int | None = 4, graceful_timeout: int = 2
+    ) -> str:
         """Start gunicorn (which reads gunicorn.conf.py); ``threads=None`` leaves them to that file."""
         port = free_port()
         log = self.tmp / f"server-{port}.log"
@@ -118,7 +120,7 @@ class LiveServers:
                 "--worker-class",
                 "gthread",
                 "--graceful-timeout",
-                "2",
+                str(graceful_timeout),
                 "app:app",
             ],
             cwd=ROOT,

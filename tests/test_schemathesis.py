@@ -65,6 +65,8 @@ HTML_OPERATIONS = {
 }
 # Operations whose form-encoded posts come from a built-in page and answer with that page.
 FORM_PAGE_PATHS = {"/auth/login", "/auth/mfa/verify"}
+# Prometheus text format when it succeeds; JSON failures like every other endpoint.
+TEXT_OPERATIONS = {("GET", "/metrics")}
 # Invalid data must be refused with one of these; 413 is the right refusal of an oversized field.
 REJECTIONS = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429"]
 CONFIG = {"checks": {"negative_data_rejection": {"expected-statuses": REJECTIONS}}}
@@ -145,6 +147,9 @@ def assert_json_reply(response: Any, method: str, path: str) -> None:
         return
     if path in FORM_PAGE_PATHS and content_type.startswith("text/html"):
         return  # a built-in page's form post (the request was form-encoded)
+    if (method, path) in TEXT_OPERATIONS and status == 200:
+        assert content_type.startswith("text/plain"), f"{method} {path}: {content_type!r}"
+        return
     assert content_type.split(";")[0].strip() == "application/json", f"{method} {path} {status}: {content_type!r}"
     body = response.json()
     if path in STANDARD_FORMATS and status == 200:

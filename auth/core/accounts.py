@@ -1,4 +1,4 @@
-"""Users: lookup by name, password checks behind the hash gate, creation."""
+"""Users: lookup by name, password checks behind the hash gate, creation, locking."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from auth.core.addresses import email_key
-from auth.core.errors import Conflict
+from auth.core.audit import audit
+from auth.core.errors import AccountLocked, Conflict
 from auth.core.state import AuthState
 from models import MailToken, User, db
 from models.user import username_key
@@ -89,3 +90,30 @@ def set_password(state: AuthState, user: User, password: str) -> None:
         user.password_hash = state.passwords.hash(password)
     db.session.execute(delete(MailToken).where(MailToken.user_id == user.id))
     db.session.commit()
+
+
+def lock_user(state: AuthState, user: User, *, now: float | None = None) -> list[str]:
+    """Lock ``user`` out and end every session at once; returns the ended session ids.
+
+    The lock is committed before the sessions end, so a sign-in or a refresh
+    racing with it either sees the lock or has its new session ended too.
+    """
+    now = time.time() if now is None else now
+    user.locked_at = now
+    db.session.commit()
+    ended = state.sessions.revoke_user(user.id, now=now)
+    audit("user_locked", user_id=user.id, sessions_ended=len(ended))
+    return ended
+
+
+def unlock_user(user: User) -> None:
+    user.locked_at = None
+    db.session.commit()
+    audit("user_unlocked", user_id=user.id)
+
+
+def refuse_if_locked(user: User, *, session_id: str | None = None) -> None:
+    """Every sign-in and every refresh asks this; a locked account is refused and audited."""
+    if user.is_locked:
+        audit("locked_refused", user_id=user.id, session_id=session_id)
+        raise AccountLocked()

@@ -4,6 +4,7 @@ argon2 is slow and memory-hungry by design, so a login flood could take every
 worker thread and starve the cheap requests (the Next.js probe). At most
 ``concurrency`` hashes run per process; at most ``queue`` more wait; anything
 beyond is refused at once with 503 and ``Retry-After`` instead of piling up.
+Both the refusals and the waiting checks are metrics (``auth.core.metrics``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from auth.core.errors import Unavailable
+from auth.core.metrics import HASH_REFUSED, HASH_WAITING
 
 WAIT_SECONDS = 5.0
 
@@ -28,11 +30,16 @@ class HashGate:
     def admit(self) -> Iterator[None]:
         with self._lock:
             if self._admitted >= self._capacity:
-                raise Unavailable("Too many sign-ins in progress; try again in a moment.", retry_after=1)
+                raise _refused()
             self._admitted += 1
         try:
-            if not self._slots.acquire(timeout=WAIT_SECONDS):
-                raise Unavailable("Too many sign-ins in progress; try again in a moment.", retry_after=1)
+            HASH_WAITING.inc()
+            try:
+                acquired = self._slots.acquire(timeout=WAIT_SECONDS)
+            finally:
+                HASH_WAITING.dec()
+            if not acquired:
+                raise _refused()
             try:
                 yield
             finally:
@@ -40,3 +47,8 @@ class HashGate:
         finally:
             with self._lock:
                 self._admitted -= 1
+
+
+def _refused() -> Unavailable:
+    HASH_REFUSED.inc()
+    return Unavailable("Too many sign-ins in progress; try again in a moment.", retry_after=1)

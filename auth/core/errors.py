@@ -39,6 +39,12 @@ class Forbidden(AuthError):
     message = "You do not have permission to do this."
 
 
+class AccountLocked(Forbidden):
+    """Raised only after the user proved who they are: telling them is no enumeration."""
+
+    message = "This account is locked; contact an administrator."
+
+
 class CSRFError(Forbidden):
     message = "Cross-site request refused."
 

@@ -13,6 +13,11 @@ forgets nothing a live token still needs.
 
 Sessions that end are also reported to ``on_end`` (the process's cache of
 live sessions), so that cache never outlives a revocation it heard of.
+
+With the database away, the view keeps answering from memory for at most
+``max_stale_seconds`` after its last successful read (no revocation can be
+made meanwhile: ending a session writes the table first), then refuses every
+check with 503 until the database answers again: it fails closed.
 """
 
 from __future__ import annotations
@@ -25,14 +30,18 @@ import time
 from collections.abc import Callable, Iterable
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
+from auth.core.errors import Unavailable
 from models import REVOKED, Revocation, db
+from models.engine import discard_transaction
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "flask-auth:revocations"
 OVERLAP_SECONDS = 5.0
 """Re-read this much history at each poll: rows whose transaction committed late are still seen."""
+RETRY_AFTER = 2
 
 
 class RevocationView:
@@ -43,9 +52,12 @@ class RevocationView:
         horizon_seconds: int,
         redis_url: str | None,
         on_end: Callable[[list[str]], None] | None = None,
+        max_stale_seconds: float = 10.0,
     ) -> None:
         self._poll = poll_seconds
         self._on_end = on_end
+        self._max_stale = max_stale_seconds
+        self._fresh_at = float("-inf")
         self._horizon = horizon_seconds + OVERLAP_SECONDS
         self._min_version: dict[str, tuple[int, float]] = {}
         self._synced_at = float("-inf")
@@ -59,6 +71,8 @@ class RevocationView:
             self._fanout.ensure_listening()
         if now - self._synced_at >= self._poll:
             self._sync(now)
+        if now - self._fresh_at > self._max_stale:
+            raise Unavailable("Sessions cannot be checked right now; try again shortly.", retry_after=RETRY_AFTER)
         entry = self._min_version.get(session_id)
         return entry is not None and version < entry[0]
 
@@ -89,16 +103,23 @@ class RevocationView:
             if now - self._synced_at < self._poll:
                 return
             since = (self._cursor if self._cursor is not None else now - self._horizon) - OVERLAP_SECONDS
-            rows = db.session.execute(
-                select(Revocation.session_id, Revocation.min_version, Revocation.created_at).where(
-                    Revocation.created_at >= since
-                )
-            ).all()
+            try:
+                rows = db.session.execute(
+                    select(Revocation.session_id, Revocation.min_version, Revocation.created_at).where(
+                        Revocation.created_at >= since
+                    )
+                ).all()
+            except SQLAlchemyError:
+                discard_transaction(db.session)
+                self._synced_at = now  # retry at the next poll, not on every request
+                log.warning("revocations could not be read; answering from memory while it is fresh enough")
+                return
             for session_id, min_version, created_at in rows:
                 self.merge([(session_id, min_version)], created_at)
             self._forget_older_than(now - self._horizon)
             self._cursor = now
             self._synced_at = now
+            self._fresh_at = now
 
     def _forget_older_than(self, cutoff: float) -> None:
         stale = [sid for sid, (_, seen) in self._min_version.items() if seen < cutoff]

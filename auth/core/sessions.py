@@ -7,7 +7,8 @@ session. Rotation derives the successor as HMAC(key, old token): the server can 
 successor to a second request that presents the old token within the grace
 window (two tabs, a page and the middleware) without storing any token in
 clear, and two racing rotations agree on the result. A rotated token
-presented after the grace window is reuse: the whole session ends.
+presented after the grace window is reuse: the whole session ends. A
+session of a locked account never rotates: it ends instead.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, or_, select, update
 
+from auth.core.audit import audit
 from auth.core.errors import Unauthorized
 from auth.core.revocation import RevocationView
 from auth.core.settings import Settings
@@ -45,6 +47,10 @@ class RefreshReuse(DeadRefreshToken):
 
 class SessionEnded(DeadRefreshToken):
     message = "The session has ended; sign in again."
+
+
+class LockedSession(SessionEnded):
+    message = "This account is locked; contact an administrator."
 
 
 @dataclass(frozen=True)
@@ -115,6 +121,12 @@ class SessionStore:
         session = db.session.get(Session, row.session_id)
         if session is None or not session.is_live(now):
             raise SessionEnded()
+        user = db.session.get(User, session.user_id)
+        if user is None or user.is_locked:
+            self.revoke([session.id], now=now)
+            if user is not None:
+                audit("locked_refused", user_id=user.id, session_id=session.id)
+            raise LockedSession() if user is not None else SessionEnded()
         successor = self._successor(token)
         if row.rotated_at is None:
             claimed = db.session.execute(

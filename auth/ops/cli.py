@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from auth.core.accounts import create_user, find_user, set_password
+from auth.core.accounts import create_user, find_user, lock_user, set_password, unlock_user
 from auth.core.addresses import check_email
 from auth.core.errors import AuthError
 from auth.core.policy import check_password, check_username
@@ -85,7 +85,8 @@ def create(name: str, roles: tuple[str, ...], password_stdin: bool, email: str |
 def list_users() -> None:
     """List every user with their roles."""
     for user in db.session.scalars(select(User).order_by(User.id)):
-        click.echo(f"{user.id}\t{user.username}\t{','.join(user.roles or []) or '-'}")
+        locked = "\tlocked" if user.is_locked else ""
+        click.echo(f"{user.id}\t{user.username}\t{','.join(user.roles or []) or '-'}{locked}")
 
 
 @users.command("set-password")
@@ -133,6 +134,24 @@ def revoke_all(yes: bool) -> None:
         click.confirm("Sign every user out of every session?", abort=True)
     ended = auth_state().sessions.revoke_all(now=time.time())
     click.echo(f"Revoked {ended} session(s); their access tokens are refused from now on.")
+
+
+@users.command("lock")
+@click.argument("name")
+def lock(name: str) -> None:
+    """Lock NAME out: no sign-in of any kind, and every session ends now."""
+    user = _user(name)
+    ended = lock_user(auth_state(), user)
+    click.echo(f"Locked {user.username}; {len(ended)} session(s) ended.")
+
+
+@users.command("unlock")
+@click.argument("name")
+def unlock(name: str) -> None:
+    """Let NAME sign in again (their ended sessions stay ended)."""
+    user = _user(name)
+    unlock_user(user)
+    click.echo(f"Unlocked {user.username}.")
 
 
 @sessions.command("prune")

@@ -2,6 +2,9 @@
 
 Every failure reply is ``{"success": false, "message": "..."}`` with the
 error's status; nothing reaches the client as an HTML page or a stack trace.
+A database that cannot be reached (down, restarting, pool exhausted) is a
+503 with ``Retry-After``, not a crash: the pool pings connections before use
+and opens new ones once the database is back, without a restart.
 """
 
 from __future__ import annotations
@@ -10,11 +13,15 @@ import logging
 
 from flask import Flask, Response, jsonify
 from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from auth.core.errors import AuthError
+from models.engine import discard_transaction
 
 log = logging.getLogger(__name__)
+DATABASE_RETRY_AFTER = 2
 
 
 def error_reply(status: int, message: str, retry_after: int | None = None, code: str | None = None) -> Response:
@@ -45,13 +52,44 @@ def register_error_handlers(app: Flask) -> None:
                 response.headers[name] = value
         return response
 
+    app.teardown_appcontext(end_database_session)
+
     @app.errorhandler(Exception)
     def _crash(error: Exception) -> ResponseReturnValue:
-        from models import db
-
-        db.session.rollback()
+        _rollback()
+        if _database_away(error):
+            log.warning("database unavailable: %s", error.__class__.__name__)
+            return error_reply(503, "The database is unavailable; try again shortly.", DATABASE_RETRY_AFTER)
         log.exception("unhandled error")
         return error_reply(500, "Internal server error.")
+
+
+def end_database_session(_error: BaseException | None) -> None:
+    """Release the request's database session; a connection the database cut after
+    the reply was built must not turn that reply into the WSGI server's HTML 500.
+
+    Registered after Flask-SQLAlchemy's own teardown, so it runs first (teardowns
+    run in reverse) and leaves nothing for that one to fail on.
+    """
+    from models import db
+
+    try:
+        db.session.remove()
+    except SQLAlchemyError as error:
+        log.warning("database session ended with %s; its connection is discarded", error.__class__.__name__)
+        db.session.registry.clear()
+
+
+def _database_away(error: Exception) -> bool:
+    if isinstance(error, (OperationalError, InterfaceError, PoolTimeout)):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+def _rollback() -> None:
+    from models import db
+
+    discard_transaction(db.session)
 
 
 _HTTP_MESSAGES = {

@@ -62,8 +62,13 @@ def init_limits(app: Flask, *, enabled: bool, redis_url: str | None) -> None:
     app.config["RATELIMIT_ENABLED"] = enabled
     app.config["RATELIMIT_STORAGE_URI"] = redis_url or "memory://"
     app.config["RATELIMIT_KEY_PREFIX"] = "flask-auth"
-    # Redis away: count in this process's memory rather than answer 500.
+    # Redis away: count in this process's memory rather than answer 500. A request
+    # that was already talking to Redis when another thread switched to memory
+    # fails in the limiter; it goes through unlimited, once, instead of as a 500.
     app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = True
+    app.config["RATELIMIT_SWALLOW_ERRORS"] = True
+    if redis_url:  # a Redis that stops answering must not hold request threads
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {"socket_timeout": 1, "socket_connect_timeout": 1}
     limiter.init_app(app)
     # Every limit here is a route decorator, which checks its own limits. The
     # extension's app-wide before_request hook only serves default limits,

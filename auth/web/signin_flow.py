@@ -19,6 +19,7 @@ from urllib.parse import quote, urlsplit
 
 from flask import Response, current_app, jsonify, redirect, request
 
+from auth.core.accounts import refuse_if_locked
 from auth.core.audit import audit
 from auth.core.state import auth_state
 from auth.core.urls import origin_of
@@ -26,7 +27,7 @@ from auth.web.cookies import clear_mfa_pending, read_device, read_mfa_pending, s
 from auth.web.origins import safe_next
 from auth.web.replies import session_reply
 from auth.web.signin_page import signed_in
-from models import User
+from models import User, db
 
 SECOND_FACTOR_EXTENSION = "second_factor"
 
@@ -53,10 +54,19 @@ def client_fields() -> dict[str, str]:
 def start_session(
     user: User, *, method: str, payload: dict[str, Any], status: int = 200, event: str = "login"
 ) -> Response:
-    """Start a session for ``user`` and reply with its cookies (and end any pending second step)."""
+    """Start a session for ``user`` and reply with its cookies (and end any pending second step).
+
+    A locked account gets 403 (``AccountLocked``), also when the lock lands
+    while the session is being started.
+    """
     state = auth_state()
+    refuse_if_locked(user)
     now = time.time()
     issued = state.sessions.start(user, now=now, **client_fields())
+    db.session.refresh(user)
+    if user.is_locked:  # locked between the check and the commit: end what just began
+        state.sessions.revoke([issued.session.id], now=time.time())
+        refuse_if_locked(user, session_id=issued.session.id)
     audit(event, user_id=user.id, session_id=issued.session.id, method=method)
     for ended in state.sessions.enforce_limit(user.id, keep=issued.session.id, now=now):
         audit("session_limit_reached", user_id=user.id, session_id=ended)
@@ -76,6 +86,7 @@ def _remember_device(response: Response, user: User, now: float) -> None:
 
 
 def _second_step(user: User, method: str, next_url: str | None) -> SecondStep | None:
+    refuse_if_locked(user)  # a locked account gets no second step either
     gate: SecondFactor | None = current_app.extensions.get(SECOND_FACTOR_EXTENSION)
     return gate.begin(user, method, next_url) if gate is not None else None
 

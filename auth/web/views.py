@@ -72,13 +72,13 @@ def login() -> Response:
         if not check_password(state, user, fields["password"]) or user is None:
             audit("login_failed", user_id=user.id if user else None, known_user=user is not None)
             raise InvalidCredentials()
+        if is_form_post():
+            return complete_sign_in_in_browser(user, method="password", next_url=fields.get("next"))
+        return complete_sign_in(user, method="password", payload={"message": "User logged in"})
     except AuthError as error:
         if is_form_post():
             return render_signin(error=error.message, status=error.status, next_url=request.form.get("next"))
         raise
-    if is_form_post():
-        return complete_sign_in_in_browser(user, method="password", next_url=fields.get("next"))
-    return complete_sign_in(user, method="password", payload={"message": "User logged in"})
 
 
 @bp.get("/is-authenticated")
