@@ -46,10 +46,13 @@ import path from "node:path";
  * @property {(selector: string) => Promise<void>} click
  * @property {(selector: string, timeoutMs?: number) => Promise<void>} waitFor
  * @property {(selector: string) => Promise<string>} text
+ * @property {(selector: string, name: string) => Promise<string | null>} attribute
  * @property {(url: string) => Promise<{status: number, body: string}>} fetchWithCredentials
+ * @property {(fn: (arg: any) => unknown, arg?: unknown) => Promise<any>} evaluate  run a function in the page
  * @property {() => Promise<CookieInfo[]>} cookies
  * @property {SeenResponse[]} responses  every response the page saw, in order
  * @property {() => Promise<void>} close
+ * @property {() => Promise<Session>} newTab  another tab of the same browser (same cookies, storage, locks)
  */
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -146,6 +149,8 @@ function navigation(page) {
       await page.reload({ waitUntil: "load" });
     },
     url: () => page.url(),
+    /** @param {(arg: any) => unknown} fn @param {unknown} [arg] */
+    evaluate: (fn, arg) => page.evaluate(fn, arg),
     /** @param {string} url */
     async fetchWithCredentials(url) {
       return page.evaluate(async (/** @type {string} */ target) => {
@@ -191,7 +196,39 @@ export async function openChromium(options) {
     timeout: options.timeoutMs * 2,
   });
   context.setDefaultTimeout(options.timeoutMs);
-  const page = context.pages()[0] ?? (await context.newPage());
+  const first = context.pages()[0] ?? (await context.newPage());
+  /** @param {import("playwright-core").Page} page @returns {Session} */
+  const tab = (page) => ({
+    ...chromiumPage(page, options),
+    async cookies() {
+      const all = await context.cookies();
+      return all.map((c) => ({
+        name: c.name,
+        domain: c.domain,
+        path: c.path,
+        secure: c.secure,
+        httpOnly: c.httpOnly,
+        sameSite: normSameSite(c.sameSite),
+        partitionKey: c.partitionKey ?? "",
+      }));
+    },
+    async close() {
+      await context.close();
+      fs.rmSync(userDataDir, { recursive: true, force: true });
+      fs.rmSync(home, { recursive: true, force: true });
+    },
+    newTab: async () => tab(await context.newPage()),
+  });
+  return tab(first);
+}
+
+/**
+ * The page-level part of a chromium session.
+ * @param {import("playwright-core").Page} page
+ * @param {BrowserOptions} options
+ * @returns {Omit<Session, "cookies" | "close" | "newTab">}
+ */
+function chromiumPage(page, options) {
   /** @type {SeenResponse[]} */
   const responses = [];
   page.on("response", (response) => {
@@ -220,22 +257,8 @@ export async function openChromium(options) {
     async text(selector) {
       return ((await page.textContent(selector)) ?? "").trim();
     },
-    async cookies() {
-      const all = await context.cookies();
-      return all.map((c) => ({
-        name: c.name,
-        domain: c.domain,
-        path: c.path,
-        secure: c.secure,
-        httpOnly: c.httpOnly,
-        sameSite: normSameSite(c.sameSite),
-        partitionKey: c.partitionKey ?? "",
-      }));
-    },
-    async close() {
-      await context.close();
-      fs.rmSync(userDataDir, { recursive: true, force: true });
-      fs.rmSync(home, { recursive: true, force: true });
+    async attribute(selector, name) {
+      return page.getAttribute(selector, name);
     },
   };
 }
@@ -280,7 +303,38 @@ export async function openFirefox(options) {
     timeout: options.timeoutMs * 2,
   });
   const pages = await browser.pages();
-  const page = pages[0] ?? (await browser.newPage());
+  const first = pages[0] ?? (await browser.newPage());
+  /** @param {import("puppeteer-core").Page} page @returns {Session} */
+  const tab = (page) => ({
+    ...firefoxPage(page, options),
+    async cookies() {
+      const all = await browser.cookies();
+      return all.map((c) => ({
+        name: c.name,
+        domain: c.domain,
+        path: c.path,
+        secure: c.secure,
+        httpOnly: Boolean(c.httpOnly),
+        sameSite: normSameSite(c.sameSite ?? ""),
+        partitionKey: typeof c.partitionKey === "string" ? c.partitionKey : (c.partitionKey?.sourceOrigin ?? ""),
+      }));
+    },
+    async close() {
+      await browser.close();
+      fs.rmSync(profile, { recursive: true, force: true });
+    },
+    newTab: async () => tab(await browser.newPage()),
+  });
+  return tab(first);
+}
+
+/**
+ * The page-level part of a firefox session.
+ * @param {import("puppeteer-core").Page} page
+ * @param {BrowserOptions} options
+ * @returns {Omit<Session, "cookies" | "close" | "newTab">}
+ */
+function firefoxPage(page, options) {
   page.setDefaultTimeout(options.timeoutMs);
   page.setDefaultNavigationTimeout(options.timeoutMs);
   /** @type {SeenResponse[]} */
@@ -310,21 +364,8 @@ export async function openFirefox(options) {
     async text(selector) {
       return page.$eval(selector, (el) => (el.textContent ?? "").trim());
     },
-    async cookies() {
-      const all = await browser.cookies();
-      return all.map((c) => ({
-        name: c.name,
-        domain: c.domain,
-        path: c.path,
-        secure: c.secure,
-        httpOnly: Boolean(c.httpOnly),
-        sameSite: normSameSite(c.sameSite ?? ""),
-        partitionKey: typeof c.partitionKey === "string" ? c.partitionKey : (c.partitionKey?.sourceOrigin ?? ""),
-      }));
-    },
-    async close() {
-      await browser.close();
-      fs.rmSync(profile, { recursive: true, force: true });
+    async attribute(selector, name) {
+      return page.$eval(selector, (el, attr) => el.getAttribute(attr), name);
     },
   };
 }

@@ -30,6 +30,9 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
             <Link href="/dashboard" prefetch={false}>
               Dashboard
             </Link>
+            <Link href="/account" prefetch={false}>
+              Account
+            </Link>
           </nav>
         </header>
         <ConfigProvider config={config}>
