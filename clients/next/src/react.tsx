@@ -14,17 +14,17 @@ const AuthContext = createContext<AuthClient | null>(null);
 
 export function AuthProvider({
   apiUrl,
-  onSignedOut,
+  client,
   children,
 }: {
   apiUrl: string;
-  /** Called when a 401 could not be cured by a refresh (e.g. send the user to the login page). */
-  onSignedOut?: () => void;
+  /** An existing client to share (e.g. with code outside React); default one made here. */
+  client?: AuthClient;
   children: ReactNode;
 }) {
-  const client = useMemo(() => createAuthClient({ apiUrl, onSignedOut }), [apiUrl, onSignedOut]);
-  useEffect(() => () => client.close(), [client]);
-  return <AuthContext.Provider value={client}>{children}</AuthContext.Provider>;
+  const value = useMemo(() => client ?? createAuthClient({ apiUrl }), [apiUrl, client]);
+  useEffect(() => (client ? undefined : () => value.close()), [client, value]);
+  return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }
 
 export function useAuth(): AuthClient {
