@@ -53,7 +53,7 @@ CHECKS = [
     response_schema_conformance,
 ]
 NEGATIVE_CHECKS = [*CHECKS, negative_data_rejection]
-HTML_OPERATIONS = {("GET", "/auth/login")}
+HTML_OPERATIONS = {("GET", "/auth/login"), ("GET", "/auth/account")}
 # Invalid data must be refused with one of these; 413 is the right refusal of an oversized field.
 REJECTIONS = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429"]
 CONFIG = {"checks": {"negative_data_rejection": {"expected-statuses": REJECTIONS}}}

@@ -32,9 +32,11 @@ from auth.core.state import auth_state
 from auth.core.urls import origin_of
 from auth.web.cookies import CSRF_COOKIE, carries_auth_cookies
 from auth.web.origins import is_allowed_origin
+from auth.web.payload import is_form_post
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 HEADER = "X-CSRF-Token"
+FORM_FIELD = "csrf_token"
 ECHO_EXEMPT = frozenset({"auth.login", "auth.refresh", "auth.register"})
 
 
@@ -59,7 +61,8 @@ def check_request() -> None:
         _refuse("referer", origin_of(referer))
     if settings.csrf_mode == "double-submit" and request.endpoint not in ECHO_EXEMPT and carries_auth_cookies(request):
         cookie = request.cookies.get(CSRF_COOKIE, "")
-        header = request.headers.get(HEADER, "")
+        # The API's own HTML forms cannot set a header; they carry the token as a field.
+        header = request.headers.get(HEADER) or (request.form.get(FORM_FIELD, "") if is_form_post() else "")
         if not cookie or not hmac.compare_digest(cookie.encode(), header.encode()):
             _refuse("double-submit", origin)
 

@@ -27,7 +27,8 @@ from models import User, db
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
-def _rotate(token: str | None) -> Issued:
+def rotate_refresh(token: str | None) -> Issued:
+    """Rotate a refresh token (audited); Unauthorized or DeadRefreshToken when it cannot be."""
     if not token:
         raise Unauthorized("Not authenticated: no refresh token.")
     state = auth_state()
@@ -81,13 +82,13 @@ def is_authenticated() -> Response:
         refresh_token = read_refresh(request)
         if refresh_token is None:
             raise
-    return session_reply(state, _rotate(refresh_token), {})
+    return session_reply(state, rotate_refresh(refresh_token), {})
 
 
 @bp.post("/refresh")
 @refresh_limit
 def refresh() -> Response:
-    return session_reply(auth_state(), _rotate(read_refresh(request)), {"message": "Token refreshed"})
+    return session_reply(auth_state(), rotate_refresh(read_refresh(request)), {"message": "Token refreshed"})
 
 
 @bp.post("/logout")
