@@ -4,11 +4,14 @@
  */
 
 import { type AsymmetricAlgorithm, sharedTokenCheck, type TokenCheck } from "./token-check.js";
-import { cookieValue, safeNextPath, trimSlash } from "./urls.js";
+import { cookieValue, safeNextPath, serverApiUrl, trimSlash } from "./urls.js";
 
 export interface GateOptions {
-  /** The API's origin as the Next.js server reaches it (server to server). */
-  apiUrl: string;
+  /**
+   * The API's origin as the Next.js server reaches it (server to server);
+   * default API_INTERNAL_URL, else NEXT_PUBLIC_API_URL, read when the server runs.
+   */
+  apiUrl?: string;
   /** Path prefixes that need a session, or a predicate over the pathname. */
   protect: string[] | ((pathname: string) => boolean);
   /** The app's sign-in page; default "/login". */
@@ -74,7 +77,7 @@ function isProtected(protect: GateOptions["protect"], pathname: string): boolean
 }
 
 export function createGate(options: GateOptions): Gate {
-  const apiUrl = trimSlash(options.apiUrl);
+  const apiUrl = trimSlash(options.apiUrl ?? serverApiUrl());
   const loginPath = options.loginPath ?? "/login";
   const sessionPath = options.sessionPath ?? "/auth/session";
   const fetchImpl = options.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args));

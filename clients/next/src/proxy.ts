@@ -2,10 +2,11 @@
  * `authProxy()` for Next.js's proxy.ts (middleware.ts before Next 16):
  *
  *     import { authProxy } from "@flask-auth/next/proxy";
- *     export const proxy = authProxy({ apiUrl: process.env.API_INTERNAL_URL!, protect: ["/dashboard"] });
+ *     export const proxy = authProxy({ protect: ["/dashboard"] });
  *     export const config = { matcher: ["/dashboard/:path*", "/auth/session"] };
  *
- * The matcher must list the protected paths and the session path.
+ * The matcher must list the protected paths and the session path. The API is
+ * reached at API_INTERNAL_URL (else NEXT_PUBLIC_API_URL), or pass `apiUrl`.
  */
 
 import { NextResponse, type NextRequest } from "next/server";
