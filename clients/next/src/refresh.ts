@@ -63,12 +63,17 @@ export interface RefreshCoordinator {
   close(): void;
 }
 
+/** Only a browser has tabs to coordinate (server-side rendering of a client component has none). */
+const inBrowser = () => typeof (globalThis as { window?: unknown }).window !== "undefined";
+
 function defaultLocks(): LockManagerLike | null {
+  if (!inBrowser()) return null;
   const nav = (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator;
   return nav?.locks ?? null;
 }
 
 function defaultChannel(): ChannelLike | null {
+  if (!inBrowser()) return null;
   const Channel = (globalThis as { BroadcastChannel?: new (name: string) => ChannelLike }).BroadcastChannel;
   return Channel ? new Channel(REFRESH_LOCK) : null;
 }
