@@ -4,7 +4,9 @@ Three deployments ("shapes") run side by side on 127.0.0.1, each with its own
 API process, database and ``next start`` of one ``next build``:
 
 - ``dev``: http://localhost, the API (``flask run``) and the app on two ports,
-  ENVIRONMENT=DEV, SameSite=Lax cookies without Secure.
+  ENVIRONMENT=DEV, SameSite=Lax cookies without Secure, tokens signed with
+  EdDSA (so ``proxy.ts`` checks them locally against the JWKS; the other
+  shapes keep HS256 and the probe).
 - ``prod``: https://app.example.test and https://api.example.test through
   nginx, which terminates TLS with a certificate from a throwaway CA made here
   with openssl; ENVIRONMENT=PROD under gunicorn, COOKIE_DOMAIN=example.test,
@@ -26,7 +28,8 @@ Every (browser, shape, scenario) is its own test id, and prints one line:
 Missing browsers, nginx, openssl, certutil or node_modules skip these tests
 with the reason; with CI=true they fail instead. Setup, for a fresh machine:
 ``apt-get install chromium firefox-esr nginx openssl libnss3-tools nodejs npm``,
-then ``npm ci`` in examples/nextjs and in tests/e2e.
+then ``npm ci`` in clients/next (it builds the package the app installs),
+examples/nextjs and tests/e2e.
 """
 
 from __future__ import annotations
@@ -99,6 +102,8 @@ CROSS_HOSTS = ("app.frontend.test", "api.backend.test")
 SERVER_VARS = (
     "ENVIRONMENT",
     "JWT_SECRET",
+    "JWT_ALGORITHM",
+    "JWT_PRIVATE_KEY_FILE",
     "FRONTEND_URL",
     "DATABASE_URL",
     "REDIS_URL",
@@ -158,7 +163,12 @@ def prerequisites() -> list[str]:
     for tool in ("nginx", "openssl", "certutil", "node"):
         if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
             problems.append(f"`{tool}` is not on PATH")
-    for folder, package in ((NEXT_APP, "next"), (HARNESS, "playwright-core"), (HARNESS, "puppeteer-core")):
+    for folder, package in (
+        (NEXT_APP, "next"),
+        (NEXT_APP, "@flask-auth/next"),
+        (HARNESS, "playwright-core"),
+        (HARNESS, "puppeteer-core"),
+    ):
         if not (folder / "node_modules" / package / "package.json").exists():
             problems.append(f"{folder.relative_to(ROOT)}/node_modules lacks {package} (run `npm ci` there)")
     if not (BIN / "flask").exists() or not (BIN / "gunicorn").exists():
@@ -329,6 +339,13 @@ def make_certificates(folder: Path, hosts: tuple[str, ...]) -> tuple[Path, Path,
     return folder / "ca.pem", folder / "server.pem", folder / "server.key"
 
 
+def ed25519_key(folder: Path) -> Path:
+    """A throwaway Ed25519 signing key (PEM) for a shape that signs with EdDSA."""
+    folder.mkdir(parents=True, exist_ok=True)
+    run_openssl(["genpkey", "-algorithm", "ed25519", "-out", "ed25519.pem"], folder)
+    return folder / "ed25519.pem"
+
+
 def nginx_config(folder: Path, port: int, cert: Path, key: Path, upstreams: dict[str, int]) -> Path:
     servers = "\n".join(
         f"""
@@ -396,6 +413,10 @@ class Shape:
     gunicorn: bool
     ca: Path | None = None
 
+    @property
+    def jwt_algorithm(self) -> str:
+        return self.api_env.get("JWT_ALGORITHM", "HS256")
+
 
 @dataclass
 class Deployment:
@@ -441,6 +462,9 @@ def plan(tmp: Path, https_port: int, ca: Path, oidc_issuer: str, mail_url: str) 
             "ACCESS_TOKEN_TTL": str(ACCESS_TTL),
             "RATELIMIT_ENABLED": "false",
             "HIBP_URL": "off",  # the tests never reach the internet
+            # Request lines in the API's log (flask run writes them anyway):
+            # scenarios count probe calls there.
+            "GUNICORN_ACCESS_LOG": "-",
             # Cheap password hashing: the tests time browsers, not argon2.
             "ARGON2_TIME_COST": "1",
             "ARGON2_MEMORY_KIB": "1024",
@@ -457,7 +481,8 @@ def plan(tmp: Path, https_port: int, ca: Path, oidc_issuer: str, mail_url: str) 
         }
 
     shapes: dict[str, Shape] = {}
-    for name, extra in (("dev", {}), (INSECURE_SHAPE, {"UNSAFE_TEST_COOKIE_SAMESITE_NONE_INSECURE": "true"})):
+    eddsa = {"JWT_ALGORITHM": "EdDSA", "JWT_PRIVATE_KEY_FILE": str(ed25519_key(tmp / "keys"))}
+    for name, extra in (("dev", eddsa), (INSECURE_SHAPE, {"UNSAFE_TEST_COOKIE_SAMESITE_NONE_INSECURE": "true"})):
         api_port, next_port = free_port(), free_port()
         shapes[name] = Shape(
             name=name,
@@ -590,6 +615,9 @@ def run_browser(dep: Deployment, browser: str, shape_name: str, scenarios: tuple
         "password": PASSWORD,
         "accessTtlSeconds": ACCESS_TTL,
         "crossSite": shape.cross_site,
+        "jwtAlgorithm": shape.jwt_algorithm,
+        # The API's output: request lines and audit events, counted by scenarios.
+        "apiLogPath": str(dep.procs.logs / f"{shape_name}-api.log"),
         "resolveHosts": list(shape.resolve_hosts),
         "caCertPath": str(shape.ca) if shape.ca else None,
         "workDir": str(dep.tmp / "browsers"),

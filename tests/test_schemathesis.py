@@ -62,6 +62,7 @@ HTML_OPERATIONS = {
     ("GET", "/auth/password/reset"),
     ("GET", "/auth/magic-link"),
     ("GET", "/auth/passkeys/login"),
+    ("GET", "/auth/account"),
 }
 # Operations whose form-encoded posts come from a built-in page and answer with that page.
 FORM_PAGE_PATHS = {"/auth/login", "/auth/mfa/verify"}

@@ -44,7 +44,14 @@ def _signed_in_user() -> str:
 
 refresh_limit = limiter.limit(_limit("refresh_ip"), key_func=_ip)
 register_limit = limiter.limit(_limit("register_ip"), key_func=_ip)
-password_limit = limiter.limit(_limit("password_user"), key_func=_signed_in_user, deduct_when=_failed)
+
+
+def password_limit_for(failed: Callable[[Response], bool]) -> Callable:
+    """The password-change limit per signed-in user, counting the replies ``failed`` says are failed attempts."""
+    return limiter.limit(_limit("password_user"), key_func=_signed_in_user, deduct_when=failed)
+
+
+password_limit = password_limit_for(_failed)
 
 
 def limited(*decorators: Callable) -> Callable:

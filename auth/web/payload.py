@@ -6,7 +6,14 @@ from flask import request
 
 from auth.core.errors import AuthError, BadRequest
 
-MAX_FIELD = {"username": 64, "password": 1024, "current_password": 1024, "new_password": 1024, "next": 2048}
+MAX_FIELD = {
+    "username": 64,
+    "password": 1024,
+    "current_password": 1024,
+    "new_password": 1024,
+    "new_password_repeat": 1024,
+    "next": 2048,
+}
 
 
 class UnsupportedContentType(AuthError):

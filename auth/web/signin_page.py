@@ -7,7 +7,6 @@ from __future__ import annotations
 from flask import Response, current_app, make_response, redirect, render_template
 
 from auth.core.state import auth_state
-from auth.web.csrf import csrf_token_for
 from auth.web.headers import style_nonce
 from auth.web.origins import safe_next
 from models import User
@@ -36,18 +35,6 @@ def render_signin(
     if retry_after is not None:
         response.headers["Retry-After"] = str(retry_after)
     return response
-
-
-def render_account(user: User, session_id: str) -> Response:
-    """A page about the signed-in ``user``, with a sign-out button that passes the CSRF rules.
-
-    The button is a same-origin form post (the browser sends this page's
-    origin); in double-submit mode it also carries the session's token in a
-    ``csrf_token`` field, since a form cannot set the header.
-    """
-    settings = auth_state().settings
-    csrf = csrf_token_for(settings.jwt_secret, session_id) if settings.csrf_mode == "double-submit" else None
-    return make_response(_user_page("account.html", user, csrf))
 
 
 def error_sentence(code: str | None) -> str | None:

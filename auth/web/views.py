@@ -26,13 +26,14 @@ from auth.web.payload import is_form_post, read_fields
 from auth.web.recent import reauth_method
 from auth.web.replies import session_reply
 from auth.web.signin_flow import complete_sign_in, complete_sign_in_in_browser
-from auth.web.signin_page import error_sentence, render_account, render_signin
+from auth.web.signin_page import error_sentence, render_signin
 from models import User, db
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
-def _rotate(token: str | None) -> Issued:
+def rotate_refresh(token: str | None) -> Issued:
+    """Rotate a refresh token (audited); Unauthorized or DeadRefreshToken when it cannot be."""
     if not token:
         raise Unauthorized("Not authenticated: no refresh token.")
     state = auth_state()
@@ -91,13 +92,13 @@ def is_authenticated() -> Response:
         refresh_token = read_refresh(request)
         if refresh_token is None:
             raise
-    return session_reply(state, _rotate(refresh_token), {})
+    return session_reply(state, rotate_refresh(refresh_token), {})
 
 
 @bp.post("/refresh")
 @refresh_limit
 def refresh() -> Response:
-    return session_reply(auth_state(), _rotate(read_refresh(request)), {"message": "Token refreshed"})
+    return session_reply(auth_state(), rotate_refresh(read_refresh(request)), {"message": "Token refreshed"})
 
 
 @bp.post("/logout")
@@ -126,36 +127,6 @@ def logout_all() -> Response:
     audit("logout_all", user_id=principal.user_id, session_id=principal.session_id, sessions=len(ended))
     response = jsonify(success=True, message=f"Signed out of {len(ended)} session(s)")
     clear_auth_cookies(response, state.settings)
-    return response
-
-
-@bp.get("/account")
-def account_page() -> Response:
-    """The built-in account page: who is signed in, and a sign-out button. Later capabilities add to it.
-
-    Signed out, it sends the browser to the sign-in page and back; with only
-    a live refresh token, it refreshes silently as the probe does.
-    """
-    state = auth_state()
-    now = time.time()
-    refreshed: Response | None = None
-    try:
-        principal = authenticate(state, read_access(request), now)
-        user_id, session_id = int(principal.user_id), principal.session_id
-    except Unauthorized:
-        refresh_token = read_refresh(request)
-        try:
-            issued = _rotate(refresh_token)
-        except Unauthorized:
-            return redirect(url_for("auth.signin_page", next=url_for("auth.account_page")), code=303)
-        refreshed = session_reply(state, issued, {})
-        user_id, session_id = issued.session.user_id, issued.session.id
-    user = db.session.get(User, user_id)
-    if user is None:
-        return redirect(url_for("auth.signin_page", next=url_for("auth.account_page")), code=303)
-    response = render_account(user, session_id)
-    for value in refreshed.headers.getlist("Set-Cookie") if refreshed is not None else ():
-        response.headers.add("Set-Cookie", value)
     return response
 
 

@@ -46,11 +46,14 @@ import path from "node:path";
  * @property {(selector: string) => Promise<void>} click
  * @property {(selector: string, timeoutMs?: number) => Promise<void>} waitFor
  * @property {(selector: string) => Promise<string>} text
+ * @property {(selector: string, name: string) => Promise<string | null>} attribute
  * @property {(url: string) => Promise<{status: number, body: string}>} fetchWithCredentials
+ * @property {(fn: (arg: any) => unknown, arg?: unknown) => Promise<any>} evaluate  run a function in the page
  * @property {() => Promise<CookieInfo[]>} cookies
  * @property {SeenResponse[]} responses  every response the page saw, in order
- * @property {() => Promise<void>} addVirtualAuthenticator  Chromium only: a platform passkey authenticator (CDP WebAuthn)
  * @property {() => Promise<void>} close
+ * @property {() => Promise<Session>} newTab  another tab of the same browser (same cookies, storage, locks)
+ * @property {() => Promise<void>} addVirtualAuthenticator  Chromium only: a DevTools virtual passkey authenticator
  */
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -147,6 +150,8 @@ function navigation(page) {
       await page.reload({ waitUntil: "load" });
     },
     url: () => page.url(),
+    /** @param {(arg: any) => unknown} fn @param {unknown} [arg] */
+    evaluate: (fn, arg) => page.evaluate(fn, arg),
     /** @param {string} url */
     async fetchWithCredentials(url) {
       return page.evaluate(async (/** @type {string} */ target) => {
@@ -192,35 +197,10 @@ export async function openChromium(options) {
     timeout: options.timeoutMs * 2,
   });
   context.setDefaultTimeout(options.timeoutMs);
-  const page = context.pages()[0] ?? (await context.newPage());
-  /** @type {SeenResponse[]} */
-  const responses = [];
-  page.on("response", (response) => {
-    const entry = { method: response.request().method(), url: response.url(), status: response.status(), setCookies: /** @type {string[]} */ ([]) };
-    responses.push(entry);
-    response
-      .headersArray()
-      .then((headers) => {
-        entry.setCookies = headers.filter((h) => h.name.toLowerCase() === "set-cookie").flatMap((h) => splitSetCookie(h.value));
-      })
-      .catch(() => {});
-  });
-
-  return {
-    responses,
-    ...navigation(page),
-    async fill(selector, value) {
-      await page.fill(selector, value);
-    },
-    async click(selector) {
-      await page.click(selector);
-    },
-    async waitFor(selector, timeoutMs) {
-      await page.waitForSelector(selector, { state: "visible", timeout: timeoutMs ?? options.timeoutMs });
-    },
-    async text(selector) {
-      return ((await page.textContent(selector)) ?? "").trim();
-    },
+  const first = context.pages()[0] ?? (await context.newPage());
+  /** @param {import("playwright-core").Page} page @returns {Session} */
+  const tab = (page) => ({
+    ...chromiumPage(page, options),
     async addVirtualAuthenticator() {
       // The DevTools protocol's virtual authenticator: a built-in (platform)
       // authenticator that keeps resident keys and verifies the user.
@@ -253,6 +233,49 @@ export async function openChromium(options) {
       await context.close();
       fs.rmSync(userDataDir, { recursive: true, force: true });
       fs.rmSync(home, { recursive: true, force: true });
+    },
+    newTab: async () => tab(await context.newPage()),
+  });
+  return tab(first);
+}
+
+/**
+ * The page-level part of a chromium session.
+ * @param {import("playwright-core").Page} page
+ * @param {BrowserOptions} options
+ * @returns {Omit<Session, "cookies" | "close" | "newTab" | "addVirtualAuthenticator">}
+ */
+function chromiumPage(page, options) {
+  /** @type {SeenResponse[]} */
+  const responses = [];
+  page.on("response", (response) => {
+    const entry = { method: response.request().method(), url: response.url(), status: response.status(), setCookies: /** @type {string[]} */ ([]) };
+    responses.push(entry);
+    response
+      .headersArray()
+      .then((headers) => {
+        entry.setCookies = headers.filter((h) => h.name.toLowerCase() === "set-cookie").flatMap((h) => splitSetCookie(h.value));
+      })
+      .catch(() => {});
+  });
+
+  return {
+    responses,
+    ...navigation(page),
+    async fill(selector, value) {
+      await page.fill(selector, value);
+    },
+    async click(selector) {
+      await page.click(selector);
+    },
+    async waitFor(selector, timeoutMs) {
+      await page.waitForSelector(selector, { state: "visible", timeout: timeoutMs ?? options.timeoutMs });
+    },
+    async text(selector) {
+      return ((await page.textContent(selector)) ?? "").trim();
+    },
+    async attribute(selector, name) {
+      return page.getAttribute(selector, name);
     },
   };
 }
@@ -297,7 +320,41 @@ export async function openFirefox(options) {
     timeout: options.timeoutMs * 2,
   });
   const pages = await browser.pages();
-  const page = pages[0] ?? (await browser.newPage());
+  const first = pages[0] ?? (await browser.newPage());
+  /** @param {import("puppeteer-core").Page} page @returns {Session} */
+  const tab = (page) => ({
+    ...firefoxPage(page, options),
+    async addVirtualAuthenticator() {
+      throw new Error("the virtual authenticator is a Chromium DevTools protocol feature");
+    },
+    async cookies() {
+      const all = await browser.cookies();
+      return all.map((c) => ({
+        name: c.name,
+        domain: c.domain,
+        path: c.path,
+        secure: c.secure,
+        httpOnly: Boolean(c.httpOnly),
+        sameSite: normSameSite(c.sameSite ?? ""),
+        partitionKey: typeof c.partitionKey === "string" ? c.partitionKey : (c.partitionKey?.sourceOrigin ?? ""),
+      }));
+    },
+    async close() {
+      await browser.close();
+      fs.rmSync(profile, { recursive: true, force: true });
+    },
+    newTab: async () => tab(await browser.newPage()),
+  });
+  return tab(first);
+}
+
+/**
+ * The page-level part of a firefox session.
+ * @param {import("puppeteer-core").Page} page
+ * @param {BrowserOptions} options
+ * @returns {Omit<Session, "cookies" | "close" | "newTab" | "addVirtualAuthenticator">}
+ */
+function firefoxPage(page, options) {
   page.setDefaultTimeout(options.timeoutMs);
   page.setDefaultNavigationTimeout(options.timeoutMs);
   /** @type {SeenResponse[]} */
@@ -327,24 +384,8 @@ export async function openFirefox(options) {
     async text(selector) {
       return page.$eval(selector, (el) => (el.textContent ?? "").trim());
     },
-    async addVirtualAuthenticator() {
-      throw new Error("the virtual authenticator is a Chromium DevTools protocol feature");
-    },
-    async cookies() {
-      const all = await browser.cookies();
-      return all.map((c) => ({
-        name: c.name,
-        domain: c.domain,
-        path: c.path,
-        secure: c.secure,
-        httpOnly: Boolean(c.httpOnly),
-        sameSite: normSameSite(c.sameSite ?? ""),
-        partitionKey: typeof c.partitionKey === "string" ? c.partitionKey : (c.partitionKey?.sourceOrigin ?? ""),
-      }));
-    },
-    async close() {
-      await browser.close();
-      fs.rmSync(profile, { recursive: true, force: true });
+    async attribute(selector, name) {
+      return page.$eval(selector, (el, attr) => el.getAttribute(attr), name);
     },
   };
 }

@@ -1,12 +1,12 @@
-import { SecondFactors } from "./second-factors";
+import { Account } from "./account";
 
-// Checked client side like the dashboard: <SecondFactors> asks the API and
-// goes to the login page on 401.
+// Gated like the dashboard: proxy.ts before it renders (same-site), and the
+// page's own calls to the API, which is the enforcer either way.
 export default function AccountPage() {
   return (
     <>
-      <h1>Account</h1>
-      <SecondFactors />
+      <h1>Your account</h1>
+      <Account />
     </>
   );
 }

@@ -1,0 +1,232 @@
+/**
+ * The browser's client of the API: `authFetch` (cookies included, one
+ * refresh and one retry on a 401, coordinated across tabs) and a typed call
+ * for every endpoint of SPEC.md.
+ */
+
+import { createRefreshCoordinator, type RefreshCoordinator, type RefreshCoordinatorOptions } from "./refresh.js";
+import type {
+  IdentitiesReply,
+  LinkReply,
+  MeReply,
+  MfaStatusReply,
+  PasskeysReply,
+  ProvidersReply,
+  RecoveryCodesReply,
+  Reply,
+  SecondFactorMethod,
+  SessionsReply,
+  SignInReply,
+  TotpSetupReply,
+  WebAuthnOptionsReply,
+} from "./types.js";
+import { trimSlash } from "./urls.js";
+
+/** A reply with status >= 400, with the server's sentence as the message. */
+export class AuthApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly body: unknown,
+  ) {
+    super(message);
+    this.name = "AuthApiError";
+  }
+}
+
+export interface AuthClientOptions {
+  /** The API's origin as the browser reaches it. */
+  apiUrl: string;
+  fetch?: typeof fetch;
+  /** Cross-tab coordination; see createRefreshCoordinator (defaults: navigator.locks, BroadcastChannel). */
+  locks?: RefreshCoordinatorOptions["locks"];
+  channel?: RefreshCoordinatorOptions["channel"];
+  now?: () => number;
+  settleMs?: number;
+  /** Called when a 401 could not be cured by a refresh: the session is over. */
+  onSignedOut?: () => void;
+}
+
+/** The result of the first step of a sign-in. */
+export type SignInResult = { kind: "signed-in" } | { kind: "mfa-required"; methods: string[] };
+
+/** 401s from these paths say something about the request, not about an expired access token. */
+const NO_REFRESH = [
+  "/auth/login",
+  "/auth/refresh",
+  "/auth/logout",
+  "/auth/register",
+  "/auth/mfa/verify",
+  "/auth/magic-link/verify",
+  "/auth/passkeys/login",
+  "/auth/passkeys/login/options",
+  "/auth/password/reset",
+  "/auth/password/forgot",
+];
+
+const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+export function createAuthClient(options: AuthClientOptions) {
+  const apiUrl = trimSlash(options.apiUrl);
+  const fetchImpl = options.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args));
+  const now = options.now ?? Date.now;
+  let csrfToken: string | undefined;
+
+  const rememberCsrf = (body: unknown) => {
+    const token = (body as { csrf_token?: unknown } | null)?.csrf_token;
+    if (typeof token === "string" && token) csrfToken = token;
+  };
+
+  function send(path: string, init: RequestInit): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (!headers.has("accept")) headers.set("accept", "application/json");
+    if (csrfToken && UNSAFE.has((init.method ?? "GET").toUpperCase())) headers.set("x-csrf-token", csrfToken);
+    const url = /^https?:\/\//.test(path) ? path : `${apiUrl}${path}`;
+    return fetchImpl(url, { ...init, headers, credentials: "include", cache: "no-store" });
+  }
+
+  const coordinator: RefreshCoordinator = createRefreshCoordinator({
+    locks: options.locks,
+    channel: options.channel,
+    now,
+    settleMs: options.settleMs,
+    onOutcome: (outcome) => {
+      if (outcome.csrfToken) csrfToken = outcome.csrfToken;
+    },
+    async refresh() {
+      try {
+        const response = await send("/auth/refresh", { method: "POST" });
+        const body = (await response.json().catch(() => null)) as { csrf_token?: string } | null;
+        return { ok: response.ok, ...(body?.csrf_token ? { csrfToken: body.csrf_token } : {}) };
+      } catch {
+        return { ok: false };
+      }
+    },
+  });
+
+  /**
+   * fetch against the API with its cookies. On a 401 (an expired access
+   * token), one refresh (shared with every tab) and one retry; when the
+   * refresh fails too, the 401 is returned and onSignedOut is called.
+   * The body must be re-sendable (a string, FormData, URLSearchParams, Blob).
+   */
+  async function authFetch(path: string, init: RequestInit = {}): Promise<Response> {
+    const startedAt = now();
+    const response = await send(path, init);
+    const pathname = new URL(path, `${apiUrl}/`).pathname;
+    if (response.status !== 401 || NO_REFRESH.includes(pathname)) return response;
+    if (await coordinator.refreshAfter(startedAt)) {
+      const retried = await send(path, init);
+      if (retried.status !== 401) return retried;
+    }
+    options.onSignedOut?.();
+    return response;
+  }
+
+  /** authFetch with a JSON body; the parsed reply, or AuthApiError. */
+  async function call<T extends Reply>(method: string, path: string, body?: unknown): Promise<T> {
+    const init: RequestInit = { method };
+    if (body !== undefined) {
+      init.body = JSON.stringify(body);
+      init.headers = { "content-type": "application/json" };
+    }
+    let response: Response;
+    try {
+      response = await authFetch(path, init);
+    } catch {
+      throw new AuthApiError(0, "The authentication server could not be reached.", null);
+    }
+    const parsed = (await response.json().catch(() => null)) as T | null;
+    if (!response.ok) {
+      const message = (parsed as { message?: unknown } | null)?.message;
+      throw new AuthApiError(
+        response.status,
+        typeof message === "string" && message ? message : `The server answered ${response.status}.`,
+        parsed,
+      );
+    }
+    rememberCsrf(parsed);
+    return (parsed ?? { success: true }) as T;
+  }
+
+  const signInResult = (reply: SignInReply): SignInResult =>
+    reply.mfa_required ? { kind: "mfa-required", methods: reply.methods ?? [] } : { kind: "signed-in" };
+
+  const encode = encodeURIComponent;
+
+  return {
+    apiUrl,
+    authFetch,
+    call,
+    /** Refresh now (or re-use another tab's refresh that is newer than `since`). */
+    refresh: (since: number = now()) => coordinator.refreshAfter(since),
+    close: () => coordinator.close(),
+
+    // Sign-in and the session
+    login: async (username: string, password: string) =>
+      signInResult(await call<SignInReply>("POST", "/auth/login", { username, password })),
+    /** The second step, with the mfa_pending cookie the first step set. */
+    verifySecondFactor: async (method: SecondFactorMethod, code: string) =>
+      signInResult(await call<SignInReply>("POST", "/auth/mfa/verify", { method, code })),
+    register: async (username: string, password: string, email?: string) =>
+      signInResult(await call<SignInReply>("POST", "/auth/register", { username, password, ...(email ? { email } : {}) })),
+    logout: () => call<Reply>("POST", "/auth/logout"),
+    logoutAll: () => call<Reply>("POST", "/auth/logout-all"),
+    me: async () => (await call<MeReply>("GET", "/auth/me")).user,
+    sessions: async () => (await call<SessionsReply>("GET", "/auth/sessions")).sessions,
+    endSession: (id: string) => call<Reply>("DELETE", `/auth/sessions/${encode(id)}`),
+    changePassword: (currentPassword: string, newPassword: string) =>
+      call<Reply>("POST", "/auth/password", { current_password: currentPassword, new_password: newPassword }),
+    reauthenticate: (proof: { password: string } | { method: SecondFactorMethod; code: string }) =>
+      call<Reply>("POST", "/auth/reauthenticate", proof),
+
+    // Email
+    email: {
+      set: (email: string) => call<Reply>("POST", "/auth/email", { email }),
+      verify: (token: string) => call<Reply>("POST", "/auth/email/verify", { token }),
+      forgotPassword: (email: string) => call<Reply>("POST", "/auth/password/forgot", { email }),
+      resetPassword: (token: string, newPassword: string) =>
+        call<Reply>("POST", "/auth/password/reset", { token, new_password: newPassword }),
+      requestMagicLink: (email: string) => call<Reply>("POST", "/auth/magic-link", { email }),
+      verifyMagicLink: async (token: string) =>
+        signInResult(await call<SignInReply>("POST", "/auth/magic-link/verify", { token })),
+    },
+
+    // Second factors
+    mfa: {
+      status: () => call<MfaStatusReply>("GET", "/auth/mfa"),
+      setupTotp: () => call<TotpSetupReply>("POST", "/auth/mfa/totp/setup"),
+      confirmTotp: (code: string) => call<RecoveryCodesReply>("POST", "/auth/mfa/totp/confirm", { code }),
+      disableTotp: () => call<Reply>("DELETE", "/auth/mfa/totp"),
+      newRecoveryCodes: () => call<RecoveryCodesReply>("POST", "/auth/mfa/recovery-codes"),
+    },
+
+    // Passkeys (the WebAuthn ceremony itself is the browser's navigator.credentials)
+    passkeys: {
+      list: async () => (await call<PasskeysReply>("GET", "/auth/passkeys")).passkeys,
+      remove: (id: string) => call<Reply>("DELETE", `/auth/passkeys/${encode(id)}`),
+      registrationOptions: () => call<WebAuthnOptionsReply>("POST", "/auth/passkeys/register/options"),
+      register: (credential: unknown, name: string) => call<Reply>("POST", "/auth/passkeys/register", { credential, name }),
+      loginOptions: (username?: string) =>
+        call<WebAuthnOptionsReply>("POST", "/auth/passkeys/login/options", username ? { username } : {}),
+      login: async (credential: unknown) => signInResult(await call<SignInReply>("POST", "/auth/passkeys/login", { credential })),
+    },
+
+    // Identity providers
+    providers: {
+      list: async () => (await call<ProvidersReply>("GET", "/auth/oidc/providers")).providers,
+      /** Where to send the browser (a full-page navigation) to sign in with a provider. */
+      startUrl: (name: string, next: string) => `${apiUrl}/auth/oidc/${encode(name)}/start?next=${encode(next)}`,
+      link: async (name: string) => (await call<LinkReply>("POST", `/auth/oidc/${encode(name)}/link`)).url,
+      identities: async () => (await call<IdentitiesReply>("GET", "/auth/identities")).identities,
+      unlink: (id: string | number) => call<Reply>("DELETE", `/auth/identities/${encode(String(id))}`),
+    },
+  };
+}
+
+export type AuthClient = ReturnType<typeof createAuthClient>;
+
+/** The server's sentence for a failed call, or a fallback. */
+export function errorMessage(error: unknown, fallback: string): string {
+  return error instanceof AuthApiError ? error.message : fallback;
+}

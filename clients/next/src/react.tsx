@@ -1,0 +1,76 @@
+"use client";
+
+/**
+ * React glue: <AuthProvider apiUrl=...> makes one client per app (one
+ * refresh coordinator per tab), useAuth() returns it, useSession() asks
+ * GET /auth/me through it.
+ */
+
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
+import { type AuthClient, createAuthClient } from "./api-client.js";
+import type { User } from "./types.js";
+
+const AuthContext = createContext<AuthClient | null>(null);
+
+export function AuthProvider({
+  apiUrl,
+  client,
+  children,
+}: {
+  apiUrl: string;
+  /** An existing client to share (e.g. with code outside React); default one made here. */
+  client?: AuthClient;
+  children: ReactNode;
+}) {
+  const value = useMemo(() => client ?? createAuthClient({ apiUrl }), [apiUrl, client]);
+  useEffect(() => (client ? undefined : () => value.close()), [client, value]);
+  return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
+}
+
+export function useAuth(): AuthClient {
+  const client = useContext(AuthContext);
+  if (!client) throw new Error("useAuth() and useSession() must be used inside <AuthProvider>");
+  return client;
+}
+
+export type SessionState =
+  | { status: "loading"; user: null; error: null }
+  | { status: "authenticated"; user: User; error: null }
+  | { status: "unauthenticated"; user: null; error: null }
+  | { status: "error"; user: null; error: string };
+
+/** The signed-in user as the API sees it, and `reload()` to ask again. */
+export function useSession(): SessionState & { reload: () => void } {
+  const client = useAuth();
+  const [state, setState] = useState<SessionState>({ status: "loading", user: null, error: null });
+  const [generation, setGeneration] = useState(0);
+  const reload = useCallback(() => setGeneration((n) => n + 1), []);
+
+  useEffect(() => {
+    let cancelled = false;
+    client
+      .authFetch("/auth/me")
+      .then(async (response) => {
+        if (cancelled) return;
+        if (response.status === 401) {
+          setState({ status: "unauthenticated", user: null, error: null });
+          return;
+        }
+        const body = (await response.json().catch(() => null)) as { user?: User; message?: string } | null;
+        if (cancelled) return;
+        if (response.ok && body?.user) {
+          setState({ status: "authenticated", user: body.user, error: null });
+        } else {
+          setState({ status: "error", user: null, error: body?.message ?? `The server answered ${response.status}.` });
+        }
+      })
+      .catch(() => {
+        if (!cancelled) setState({ status: "error", user: null, error: "The authentication server could not be reached." });
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, [client, generation]);
+
+  return { ...state, reload };
+}

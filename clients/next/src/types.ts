@@ -1,0 +1,123 @@
+/** Replies of the Flask authentication server, as SPEC.md fixes them. */
+
+export interface User {
+  id: string | number;
+  username: string;
+  roles: string[];
+}
+
+/** Every JSON reply carries `success`; every failure also a `message`. */
+export interface Reply {
+  success: boolean;
+  message?: string;
+}
+
+export interface ApiFailure {
+  success: false;
+  message: string;
+}
+
+export interface MeReply extends Reply {
+  user: User;
+}
+
+/** POST /auth/login and the other first steps of a sign-in. */
+export interface SignInReply extends Reply {
+  mfa_required?: boolean;
+  methods?: string[];
+  csrf_token?: string;
+}
+
+export interface LiveSession {
+  id: string;
+  created_at: string | number;
+  last_used_at: string | number | null;
+  user_agent: string | null;
+  ip: string | null;
+  current: boolean;
+}
+
+export interface SessionsReply extends Reply {
+  sessions: LiveSession[];
+}
+
+export type SecondFactorMethod = "totp" | "recovery_code";
+
+export interface MfaStatusReply extends Reply {
+  totp?: boolean;
+  recovery_codes_left?: number;
+  passkeys?: Passkey[];
+  [key: string]: unknown;
+}
+
+export interface TotpSetupReply extends Reply {
+  secret: string;
+  otpauth_uri: string;
+  qr_svg: string;
+}
+
+export interface RecoveryCodesReply extends Reply {
+  recovery_codes: string[];
+}
+
+export interface Passkey {
+  id: string;
+  name?: string;
+  created_at?: string | number;
+  last_used_at?: string | number | null;
+  [key: string]: unknown;
+}
+
+export interface PasskeysReply extends Reply {
+  passkeys: Passkey[];
+}
+
+/** WebAuthn options as JSON (base64url strings where the browser API wants buffers). */
+export interface WebAuthnOptionsReply extends Reply {
+  [key: string]: unknown;
+}
+
+export interface Provider {
+  name: string;
+  label: string;
+}
+
+export interface ProvidersReply extends Reply {
+  providers: Provider[];
+}
+
+export interface Identity {
+  id: string | number;
+  provider: string;
+  [key: string]: unknown;
+}
+
+export interface IdentitiesReply extends Reply {
+  identities: Identity[];
+}
+
+export interface LinkReply extends Reply {
+  url: string;
+}
+
+/** The claims of the server's access token (SPEC.md, "The access token"). */
+export interface AccessClaims {
+  sub: string;
+  sid: string;
+  jti: string;
+  iat: number;
+  exp: number;
+  iss: string;
+  roles: string[];
+}
+
+/** What getSession() and useSession() hand to a page. */
+export interface Session {
+  user: { id: string; roles: string[]; username?: string };
+  /** The session id (`sid`), when the token was checked locally. */
+  sessionId?: string;
+  /** Seconds since the epoch when the access token expires, when known. */
+  expiresAt?: number;
+  /** "token": the signature was checked here against the JWKS; "api": the API answered. */
+  checkedBy: "token" | "api";
+}
