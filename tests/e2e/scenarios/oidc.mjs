@@ -5,6 +5,8 @@
 // button on the Next.js login page, signs in on the provider's own page, and
 // comes back through the API's callback.
 
+import { totp } from "./mfa.mjs";
+
 /** @typedef {import("../browsers.mjs").Session} Session */
 
 /** @param {any} kit */
@@ -20,6 +22,76 @@ export default function ({ helpers, check, waitForUrl }) {
     await s.waitFor('input[name="sub"]');
     await s.fill('input[name="sub"]', subject);
     await s.click('button[type="submit"]:not([name])');
+  }
+
+  /**
+   * Ask the API, from a page on its own origin, for JSON; echoes the readable
+   * csrf_token cookie when CSRF_MODE=double-submit sets one.
+   * @param {Session} s
+   * @param {string} path
+   * @param {unknown} body
+   * @returns {Promise<{status: number, data: any}>}
+   */
+  async function postFromApiPage(s, path, body) {
+    return s.evaluate(
+      async (/** @type {{path: string, body: unknown}} */ arg) => {
+        const csrf = document.cookie.split("; ").find((c) => c.startsWith("csrf_token="));
+        /** @type {Record<string, string>} */
+        const headers = { "Content-Type": "application/json" };
+        if (csrf) headers["X-CSRF-Token"] = decodeURIComponent(csrf.slice("csrf_token=".length));
+        const r = await fetch(arg.path, { method: "POST", credentials: "same-origin", headers, body: JSON.stringify(arg.body) });
+        return { status: r.status, data: await r.json() };
+      },
+      { path, body },
+    );
+  }
+
+  /**
+   * Cross-site: the whole round on the API's own origin (see "oidc-provider-sign-in").
+   * The API's built-in pages run no script, so TOTP is enrolled through the
+   * same JSON endpoints the app's account page calls, from an API page.
+   * @param {any} cfg
+   * @param {Session} s
+   * @param {string} name
+   * @param {string} subject
+   */
+  async function providerThenTotpOnApi(cfg, s, name, subject) {
+    const h = helpers(cfg, s);
+    const api = new URL(cfg.apiUrl).origin;
+    const onApi = (/** @type {string} */ path) => (/** @type {URL} */ u) => u.origin === api && u.pathname === path;
+    await s.goto(`${cfg.apiUrl}/auth/oidc/mock/start?next=${encodeURIComponent("/auth/account")}`);
+    await signInAtProvider(s, subject, h.timeout);
+    await waitForUrl(s.url, onApi("/auth/account"), h.timeout, `${api}/auth/account`);
+    const setup = await postFromApiPage(s, "/auth/mfa/totp/setup", {});
+    check(setup.status === 200 && typeof setup.data.secret === "string", `POST /auth/mfa/totp/setup answered ${setup.status} ${JSON.stringify(setup.data)}`);
+    const confirm = await postFromApiPage(s, "/auth/mfa/totp/confirm", { code: totp(setup.data.secret, Date.now()) });
+    check(confirm.status === 200, `POST /auth/mfa/totp/confirm answered ${confirm.status} ${JSON.stringify(confirm.data)}`);
+
+    await s.waitFor("#sign-out");
+    await s.click("#sign-out");
+    await waitForUrl(s.url, onApi("/auth/login"), h.timeout, `${api}/auth/login`);
+    check((await h.meStatus()) === 401, "still signed in after signing out");
+
+    await s.goto(`${cfg.apiUrl}/auth/oidc/mock/start?next=${encodeURIComponent("/auth/me")}`);
+    await signInAtProvider(s, subject, h.timeout);
+    const step = await waitForUrl(s.url, onApi("/auth/login"), h.timeout, `the code step at ${api}/auth/login?mfa=1`);
+    check(step.searchParams.get("mfa") === "1", `the provider's callback led to ${step.href}, not the code step`);
+    await s.waitFor("#mfa-form");
+    check((await h.meStatus()) === 401, "signed in before the code step");
+    // The confirmation spent this 30-second step's code; the next step's is within the allowed skew.
+    await s.fill("#code", totp(setup.data.secret, Date.now() + 30_000));
+    await s.click('#mfa-form button[type="submit"]');
+    await waitForUrl(s.url, onApi("/auth/me"), h.timeout, `${api}/auth/me`);
+    const body = await s.bodyText();
+    /** @type {{user?: {username?: string}} | null} */
+    let me = null;
+    try {
+      me = JSON.parse(body);
+    } catch {
+      me = null;
+    }
+    check(me?.user?.username === name, `GET /auth/me after the code step shows ${body.slice(0, 200)}`);
+    return "cross-site: on the API's own origin, signed in through the provider, enrolled TOTP, signed out; the provider's callback led to the code step, then /auth/me";
   }
 
   return {
@@ -65,6 +137,59 @@ export default function ({ helpers, check, waitForUrl }) {
       check(shown === name, `the dashboard shows "${shown}", expected "${name}"`);
       await s.waitFor('[data-testid="identity-mock"]');
       return "clicked the provider's button, signed in at the provider, landed on the dashboard with the identity listed";
+    },
+
+    /**
+     * With TOTP enrolled, the code step comes between the provider and the dashboard.
+     * @param {any} cfg
+     * @param {Session} s
+     */
+    async "oidc-provider-then-totp"(cfg, s) {
+      const h = helpers(cfg, s);
+      // A new person at the provider each run (see "oidc-provider-sign-in").
+      const name = `totp-${cfg.browser}-${cfg.shape}-${Date.now()}`;
+      const subject = `${name}@example.com`;
+      if (cfg.crossSite) return providerThenTotpOnApi(cfg, s, name, subject);
+
+      await s.goto(`${cfg.appUrl}/login`);
+      await s.waitFor('[data-testid="oidc-mock"]');
+      await s.click('[data-testid="oidc-mock"]');
+      await signInAtProvider(s, subject, h.timeout);
+      await h.waitForAppPath("/dashboard");
+      await s.waitFor('[data-testid="current-username"]');
+
+      await s.goto(`${cfg.appUrl}/account`);
+      await s.waitFor('[data-testid="totp-setup"]');
+      await s.click('[data-testid="totp-setup"]');
+      await s.waitFor('[data-testid="totp-qr"]');
+      const secret = await s.text('[data-testid="totp-secret"]');
+      await s.fill('input[name="totp-code"]', totp(secret, Date.now()));
+      await s.click('[data-testid="totp-confirm"]');
+      await s.waitFor('[data-testid="totp-active"]');
+
+      await s.goto(`${cfg.appUrl}/dashboard`);
+      await s.waitFor('[data-testid="logout"]');
+      await s.click('[data-testid="logout"]');
+      await h.expectOnLoginPage();
+      check((await h.meStatus()) === 401, "still signed in after logging out");
+
+      await s.waitFor('[data-testid="oidc-mock"]');
+      await s.click('[data-testid="oidc-mock"]');
+      await signInAtProvider(s, subject, h.timeout);
+      // The callback sends the browser to the app's code step, not the dashboard.
+      const step = await h.waitForAppPath("/login");
+      check(step.searchParams.get("mfa") === "1", `the provider's callback led to ${step.href}, not the code step`);
+      await s.waitFor('[data-testid="mfa-form"]');
+      check(new URL(s.url()).pathname === "/login", `left the code step for ${s.url()}`);
+      check((await h.meStatus()) === 401, "signed in before the code step");
+      // The confirmation spent this 30-second step's code; the next step's is within the allowed skew.
+      await s.fill('input[name="code"]', totp(secret, Date.now() + 30_000));
+      await s.click('form[data-testid="mfa-form"] button[type="submit"]');
+      await h.waitForAppPath("/dashboard");
+      await s.waitFor('[data-testid="current-username"]');
+      const shown = await s.text('[data-testid="current-username"]');
+      check(shown === name, `the dashboard shows "${shown}", expected "${name}"`);
+      return "signed in through the provider, enrolled TOTP on the account page, signed out; the provider's button then led to the code step, and a TOTP code to the dashboard";
     },
   };
 }
