@@ -92,6 +92,36 @@ def test_a_magic_link_of_a_locked_user_signs_nobody_in(mail_app: Flask, sink: Ma
     assert live_sessions(mail_app, "alice") == 0
 
 
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [("/auth/magic-link", {}), ("/auth/password/forgot", {"new_password": "a brand new passphrase"})],
+    ids=["magic-link", "password-reset"],
+)
+def test_the_built_in_mail_pages_show_the_lock_and_sign_nobody_in(
+    mail_app: Flask, sink: MailSink, path: str, body: dict[str, str]
+) -> None:
+    """A form post from the mailed link's page: the page again with the reason (not JSON), and no session."""
+    lock(mail_app, "alice")
+    token = mailed_token(mail_app, sink, path)
+    target = "/auth/magic-link/verify" if path == "/auth/magic-link" else "/auth/password/reset"
+    browser = mail_app.test_client()
+    form = browser.post(target, data={"token": token, **body}, headers={"Origin": "http://localhost"})
+    assert form.status_code == 403 and form.mimetype == "text/html"
+    assert LOCKED in form.get_data(as_text=True) and "<form" not in form.get_data(as_text=True)
+    assert not SESSION_COOKIES & set(set_cookies(form))
+    assert signed_in_as(browser) is None
+    assert live_sessions(mail_app, "alice") == 0
+
+
+def test_a_password_reset_of_a_locked_user_signs_nobody_in(mail_app: Flask, sink: MailSink) -> None:
+    lock(mail_app, "alice")
+    token = mailed_token(mail_app, sink, "/auth/password/forgot")
+    browser = mail_app.test_client()
+    refused_as_locked(browser.post("/auth/password/reset", json={"token": token, "new_password": "a new passphrase"}))
+    assert signed_in_as(browser) is None
+    assert live_sessions(mail_app, "alice") == 0
+
+
 # --- passkey --------------------------------------------------------------------------------
 
 
