@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from auth.core.accounts import find_by_verified_email, set_password
 from auth.core.addresses import check_email, email_key
 from auth.core.audit import audit
-from auth.core.errors import AuthError, Conflict, Unauthorized
+from auth.core.errors import AccountLocked, AuthError, Conflict, Unauthorized
 from auth.core.policy import check_password
 from auth.core.state import auth_state
 from auth.mail import flows, tokens
@@ -49,6 +49,15 @@ def _on_page(kind: str, token: str | None, error: AuthError) -> Response:
     """A failed form post from a built-in page: the page again, with the reason."""
     live = token if error.code != tokens.InvalidLink.code else None
     return render_page(kind, token=live, error=error.message, status=error.status)
+
+
+def _sign_in_on_page(kind: str, user: User, method: str) -> Response:
+    """``complete_sign_in_in_browser`` for a built-in page's form; a locked account
+    (the token is spent by then) gets the page with the reason, not a JSON reply."""
+    try:
+        return complete_sign_in_in_browser(user, method=method, next_url=None)
+    except AccountLocked as error:
+        return render_page(kind, token=None, error=error.message, status=error.status)
 
 
 # --- email address -------------------------------------------------------------------
@@ -148,7 +157,7 @@ def reset_password() -> Response:
     ended = state.sessions.revoke_user(user.id, now=time.time())
     audit("password_reset", user_id=user.id, sessions_ended=len(ended))
     if is_form_post():
-        return complete_sign_in_in_browser(user, method="password_reset", next_url=None)
+        return _sign_in_on_page(RESET_PASSWORD, user, "password_reset")
     return complete_sign_in(user, method="password_reset", payload={"message": "Password reset; signed in"})
 
 
@@ -183,5 +192,5 @@ def magic_link_verify() -> Response:
             return _on_page(MAGIC_LINK, token, error)
         raise
     if is_form_post():
-        return complete_sign_in_in_browser(user, method="magic_link", next_url=None)
+        return _sign_in_on_page(MAGIC_LINK, user, "magic_link")
     return complete_sign_in(user, method="magic_link", payload={"message": "User logged in"})

@@ -27,6 +27,7 @@ SENTENCES = {
     "email_in_use": "An account with that email already exists: sign in to it, then link the provider there.",
     "identity_in_use": "That provider account is already linked to another user.",
     "link_expired": "Linking took too long or was started elsewhere; sign in and try again.",
+    "account_locked": "This account is locked; contact an administrator.",
 }
 
 

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, jsonify, redirect, request, url_for
 
 from auth.core.audit import audit
-from auth.core.errors import NotFound, Unauthorized
+from auth.core.errors import AccountLocked, NotFound, Unauthorized
 from auth.core.state import auth_state
 from auth.oidc import flow
 from auth.oidc.client import Profile, ProviderError
@@ -104,7 +104,10 @@ def callback(name: str) -> Response:
         user = user_for_sign_in(oidc_state().settings, name, profile)
     except (ProviderError, LinkRefused) as error:
         return _failed(name, error.code, getattr(error, "detail", error.code), next_url)
-    response = complete_sign_in_in_browser(user, method=f"oidc:{name}", next_url=next_url)
+    try:
+        response = complete_sign_in_in_browser(user, method=f"oidc:{name}", next_url=next_url)
+    except AccountLocked:  # already audited as locked_refused; the browser gets the page, not JSON
+        return _failed(name, "account_locked", "the account is locked", next_url)
     flow.clear(response, settings)
     return response
 
