@@ -52,7 +52,19 @@ def test_the_page_shows_the_profile_and_live_sessions_under_a_strict_csp(alice):
     assert sorted(session_ids(reply.text)) == sorted([current_session(laptop), current_session(phone)])
     assert reply.text.count("(this device)") == 1
     csp = reply.headers["Content-Security-Policy"]
-    assert "default-src 'none'" in csp and "script-src" not in csp and "<script" not in reply.text
+    assert "default-src 'none'" in csp and "unsafe-inline" not in csp
+    # The only script is the second-factor section's (tests/test_mfa_pages.py).
+    assert reply.text.count("<script") == 1 and "mfa-account" in reply.text
+
+
+def test_without_a_scripted_slot_the_page_runs_no_script(alice, tmp_path):
+    (tmp_path / "slot").mkdir()
+    (tmp_path / "slot" / "plain.html").write_text('<p id="plain-factors">none</p>')
+    alice.jinja_loader.searchpath.append(str(tmp_path / "slot"))  # type: ignore[union-attr]
+    fill_account_slot(alice, "second-factors", "plain.html")  # replaces the scripted section
+    reply = signed_in(alice).get("/auth/account")
+    assert '<p id="plain-factors">none</p>' in reply.text
+    assert "script-src" not in reply.headers["Content-Security-Policy"] and "<script" not in reply.text
 
 
 def test_every_field_has_a_label_and_errors_are_announced(alice):
@@ -66,7 +78,7 @@ def test_every_field_has_a_label_and_errors_are_announced(alice):
 
 def test_unknown_codes_are_not_echoed(alice):
     page = signed_in(alice).get("/auth/account?error=<b>phish</b>&notice=call%20us").text
-    assert "phish" not in page and "call us" not in page and 'role="alert"' not in page
+    assert "phish" not in page and "call us" not in page and 'role="alert" id="error"' not in page
 
 
 def test_signing_out_another_session_refuses_its_token(alice):
@@ -192,6 +204,6 @@ def test_capabilities_fill_their_slots(alice, tmp_path):
     fill_account_slot(alice, "email", "email_slot.html")
     page = signed_in(alice).get("/auth/account").text
     assert '<p id="email-slot">alice@example.test</p>' in page
-    assert page.count("Not available on this server.") == 2
+    assert page.count("Not available on this server.") == 1  # providers; second factors are filled
     with pytest.raises(ValueError, match="unknown account page slot"):
         fill_account_slot(alice, "shoe-size", "x.html")

@@ -29,6 +29,25 @@ def test_the_passkey_page_runs_only_its_own_nonced_script(client) -> None:
     assert b"evil.example" not in page.data  # next is kept only on an allowed origin
 
 
+def test_the_account_page_shows_the_second_factor_section_with_its_nonced_script(app: Flask) -> None:
+    add_user(app)
+    client = app.test_client()
+    assert client.post("/auth/login", json={"username": "alice", "password": PASSWORD}).status_code == 200
+    page = client.get("/auth/account")
+    assert page.status_code == 200
+    assert 'id="second-factors-heading">Second factors</h2>' in page.text
+    assert '<section id="mfa-account">' in page.text and 'id="totp-setup"' in page.text
+    csp = page.headers["Content-Security-Policy"]
+    nonce = re.search(r"script-src 'nonce-([^']+)'", csp)
+    assert nonce, csp
+    scripts = re.findall(r"<script[^>]*>", page.text)
+    assert scripts == [f'<script nonce="{nonce.group(1)}">']
+    assert "connect-src 'self'" in csp and "unsafe-inline" not in csp
+    # Only the account page opted in: the password sign-in page still runs no script.
+    login = client.get("/auth/login")
+    assert "script-src" not in login.headers["Content-Security-Policy"] and "<script" not in login.text
+
+
 def test_the_account_partial_renders(app: Flask) -> None:
     with app.test_request_context("/"):
         html = render_template("mfa/account.html", nonce=allow_page_script())

@@ -4,7 +4,7 @@
 registers its blueprints, puts the second step into every sign-in
 (``auth.web.signin_flow``), adds ``totp`` and ``recovery_code`` to
 reauthentication, the ``MFA_REQUIRED_ROLES`` check to every guarded view,
-and ``flask users reset-mfa``.
+``flask users reset-mfa``, and its section of the built-in account page.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from auth.mfa.settings import MfaSettings
 from auth.mfa.state import EXTENSION, MfaState
 from auth.mfa.views import bp as mfa_bp
 from auth.ops.cli import users
+from auth.web.account_page import fill_account_slot
 from auth.web.guard import add_principal_check
 from auth.web.recent import add_reauth_method
 from auth.web.signin_flow import SECOND_FACTOR_EXTENSION
@@ -43,3 +44,4 @@ def init_mfa(app: Flask, env: Mapping[str, str], settings: Settings) -> None:
     add_reauth_method("recovery_code", check_recovery_code)
     add_principal_check(require_enrolment)
     users.add_command(reset_mfa)
+    fill_account_slot(app, "second-factors", "mfa/account.html", runs_script=True)

@@ -5,13 +5,15 @@ server): the profile, the live sessions with "sign out" per session and
 "sign out everywhere", the password change, and slots that capabilities
 fill (email, second factors, linked providers).
 
-The API's pages run no script (CSP ``default-src 'none'``), so every action
-is a form POST answered 303 back to the page with a notice or error code
+The page's own parts run no script (CSP ``default-src 'none'``), so every
+action is a form POST answered 303 back to the page with a notice or error code
 (post/redirect/get; the codes map to fixed sentences, so nothing a link
 carries is echoed). A request that is not a well-formed form, or that has
 no session, gets the JSON 4xx every endpoint gives. The page refreshes a
 stale access token with the refresh cookie (``Path=/auth`` reaches it), as
-the probe does, so an open page keeps working past ACCESS_TOKEN_TTL.
+the probe does, so an open page keeps working past ACCESS_TOKEN_TTL. A slot
+filled with ``runs_script=True`` (the second factors: WebAuthn needs a
+script) makes this page, and only then, allow its one nonce'd script.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from auth.core.state import auth_state
 from auth.web.cookies import clear_auth_cookies, read_access, read_refresh
 from auth.web.csrf import csrf_token_for
 from auth.web.guard import Principal, authenticate
-from auth.web.headers import style_nonce
+from auth.web.headers import allow_page_script, style_nonce
 from auth.web.limits import password_limit_for
 from auth.web.payload import UnsupportedContentType, is_form_post, read_fields
 from auth.web.replies import session_reply
@@ -62,11 +64,21 @@ ERRORS = {
 }
 
 
-def fill_account_slot(app: Flask, slot: str, template: str) -> None:
-    """Let a capability render ``template`` in its slot of the page (one of SLOTS)."""
+def fill_account_slot(app: Flask, slot: str, template: str, *, runs_script: bool = False) -> None:
+    """Let a capability render ``template`` in its slot of the page (one of SLOTS).
+
+    A template with ``runs_script`` gets the page's nonce as ``nonce`` for its
+    ``<script nonce=...>``; only then does the page's CSP allow that script
+    (and fetches to this server). A slot filled again replaces the earlier one.
+    """
     if slot not in dict(SLOTS):
         raise ValueError(f"unknown account page slot {slot!r}; known: {', '.join(dict(SLOTS))}")
     app.extensions.setdefault("account_slots", {})[slot] = template
+    scripted = app.extensions.setdefault("account_slot_scripts", set())
+    if runs_script:
+        scripted.add(slot)
+    else:
+        scripted.discard(slot)
 
 
 @dataclass(frozen=True)
@@ -136,6 +148,8 @@ def page() -> Response:
     if user is None:
         return render_signin(next_url=PAGE)
     settings = state.settings
+    filled = current_app.extensions.get("account_slots", {})
+    scripted = current_app.extensions.get("account_slot_scripts", set()) & set(filled)
     html = render_template(
         "account.html",
         user=user,
@@ -155,8 +169,8 @@ def page() -> Response:
         csrf_token=csrf_token_for(settings.jwt_secret, principal.session_id)
         if settings.csrf_mode == "double-submit"
         else None,
-        slots=[(slot, title, current_app.extensions.get("account_slots", {}).get(slot)) for slot, title in SLOTS],
-        nonce=style_nonce(),
+        slots=[(slot, title, filled.get(slot)) for slot, title in SLOTS],
+        nonce=allow_page_script() if scripted else style_nonce(),
     )
     return _with_cookies(make_response(html), visitor.set_cookies)
 
