@@ -69,11 +69,28 @@ FLOOD = 3 * THREADS  # login requests in flight at once: more than the worker ha
 SLOWDOWN_LIMIT = 100
 
 
+def environment_after_gunicorn_conf(metrics_dir: Path) -> dict[str, str]:
+    """The environment as ``gunicorn.conf.py`` leaves it, with this process's restored afterwards.
+
+    The file writes ``HASH_QUEUE`` and ``PROMETHEUS_MULTIPROC_DIR`` into ``os.environ``, as it
+    must for the workers; left here, they would switch later tests' ``/metrics`` to the
+    multiprocess collector and their logins to this queue.
+    """
+    saved = dict(os.environ)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+    try:
+        runpy.run_path(str(GUNICORN_CONF))
+        return dict(os.environ)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 @pytest.mark.parametrize(
     ("threads", "concurrency", "queue"),
     [("8", None, "4"), ("6", "1", "3"), ("3", "2", "0")],
 )
-def test_gunicorn_conf_leaves_two_threads_free_of_logins(monkeypatch, threads, concurrency, queue):
+def test_gunicorn_conf_leaves_two_threads_free_of_logins(monkeypatch, tmp_path, threads, concurrency, queue):
     """HASH_QUEUE = threads - HASH_CONCURRENCY (2 by default) - 2, never below 0, as README says."""
     monkeypatch.delenv("HASH_QUEUE", raising=False)
     monkeypatch.setenv("GUNICORN_THREADS", threads)
@@ -81,15 +98,13 @@ def test_gunicorn_conf_leaves_two_threads_free_of_logins(monkeypatch, threads, c
         monkeypatch.delenv("HASH_CONCURRENCY", raising=False)
     else:
         monkeypatch.setenv("HASH_CONCURRENCY", concurrency)
-    runpy.run_path(str(GUNICORN_CONF))
-    assert os.environ["HASH_QUEUE"] == queue
+    assert environment_after_gunicorn_conf(tmp_path)["HASH_QUEUE"] == queue
 
 
-def test_gunicorn_conf_keeps_a_hash_queue_that_is_set(monkeypatch):
+def test_gunicorn_conf_keeps_a_hash_queue_that_is_set(monkeypatch, tmp_path):
     monkeypatch.setenv("HASH_QUEUE", "7")
     monkeypatch.setenv("GUNICORN_THREADS", "8")
-    runpy.run_path(str(GUNICORN_CONF))
-    assert os.environ["HASH_QUEUE"] == "7"
+    assert environment_after_gunicorn_conf(tmp_path)["HASH_QUEUE"] == "7"
 
 
 def probe_latency(browser: requests.Session, url: str, times: int) -> float:
