@@ -18,7 +18,9 @@ from pathlib import Path
 
 from prometheus_client import Counter, Gauge, Histogram
 
-if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+"""Whether the values go to files: prometheus-client decides once, when it is imported, and so does ``/metrics``."""
+if MULTIPROCESS:
     # Any process of the app writes there (a ``flask`` command too), so it must exist.
     Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
 

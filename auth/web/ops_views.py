@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hmac
-import os
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
 
 from auth.core.errors import Unauthorized
+from auth.core.metrics import MULTIPROCESS
 from auth.core.state import auth_state
 from auth.ops.readiness import database_problems, redis_problems
 from auth.ops.settings import OpsSettings
@@ -46,7 +46,7 @@ def ops_settings() -> OpsSettings:
 
 def _registry() -> CollectorRegistry:
     """Every worker's values added up under gunicorn; this process's alone otherwise."""
-    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if not MULTIPROCESS:
         return REGISTRY
     registry = CollectorRegistry()
     multiprocess.MultiProcessCollector(registry)
