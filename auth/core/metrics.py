@@ -37,6 +37,11 @@ HASH_WAITING = Gauge(
     "Password checks waiting for a hashing slot, all live workers.",
     multiprocess_mode="livesum",
 )
+LIMITS_IN_MEMORY = Gauge(
+    "auth_rate_limits_in_memory",
+    "Live workers counting rate limits in their own memory because Redis is unreachable.",
+    multiprocess_mode="livesum",
+)
 LATENCY = Histogram(
     "auth_request_duration_seconds",
     "Time from the first request hook to the reply, by endpoint and status code (its _count counts replies).",

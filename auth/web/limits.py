@@ -6,6 +6,7 @@ The login limits, which depend on the browser's device cookie, are in
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 
@@ -14,6 +15,7 @@ from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 
 from auth.core.audit import audit
+from auth.core.metrics import LIMITS_IN_MEMORY
 from auth.web.errors import error_reply
 from auth.web.payload import is_form_post
 from auth.web.signin_page import render_signin
@@ -84,6 +86,9 @@ def init_limits(app: Flask, *, enabled: bool, redis_url: str | None) -> None:
     if limiter._check_request_limit in hooks:
         hooks.remove(limiter._check_request_limit)
 
+    if enabled and redis_url:  # only a shared storage can fail over to memory
+        app.after_request(_note_storage)
+
     @app.errorhandler(RateLimitExceeded)
     def _too_many(error: RateLimitExceeded) -> Response:
         retry_after = _retry_after()
@@ -103,3 +108,27 @@ def _retry_after() -> int:
     if current is None:
         return 60
     return max(1, int(current.reset_at - time.time()))
+
+
+_storage_lock = threading.Lock()
+_in_memory = [False]
+"""Whether this process's gauge says it counts in memory: the gauge is written only when that changes."""
+
+
+def _on_fallback() -> bool:
+    """The limiter counts in its in-memory fallback (its main storage, Redis, failed)."""
+    return limiter.limiter.storage is not limiter.storage
+
+
+def _note_storage(response: Response) -> Response:
+    """Keep ``auth_rate_limits_in_memory`` true to this process.
+
+    flask-limiter switches storage only while it checks a limit, and re-tries a dead
+    Redis on such requests after pauses doubling up to 32 s: an operator (and the
+    fault test) can tell from the gauge when every worker counts in Redis again.
+    """
+    if _on_fallback() != _in_memory[0]:
+        with _storage_lock:
+            _in_memory[0] = _on_fallback()
+            LIMITS_IN_MEMORY.set(int(_in_memory[0]))
+    return response
