@@ -169,14 +169,7 @@ class OidcClient:
     def _session(self, redirect_uri: str, metadata: dict[str, Any] | None = None) -> OAuth2Session:
         methods = (metadata or {}).get("token_endpoint_auth_methods_supported") or ["client_secret_basic"]
         auth_method = "client_secret_basic" if "client_secret_basic" in methods else "client_secret_post"
-        return OAuth2Session(
-            self.config.client_id,
-            self.config.client_secret,
-            scope=self.config.scopes,
-            redirect_uri=redirect_uri,
-            code_challenge_method="S256",
-            token_endpoint_auth_method=auth_method,
-        )
+        return oauth_session(self.config, redirect_uri, auth_method)
 
 
 def expected_issuer(issuer: str, claims: dict[str, Any]) -> str:
@@ -189,6 +182,18 @@ def expected_issuer(issuer: str, claims: dict[str, Any]) -> str:
     if "{tenantid}" in issuer and isinstance(claims.get("tid"), str):
         return issuer.replace("{tenantid}", claims["tid"])
     return issuer
+
+
+def oauth_session(config: ProviderConfig, redirect_uri: str, auth_method: str) -> OAuth2Session:
+    """Authlib's client for one authorization: this app's credentials, PKCE with S256."""
+    return OAuth2Session(
+        config.client_id,
+        config.client_secret,
+        scope=config.scopes,
+        redirect_uri=redirect_uri,
+        code_challenge_method="S256",
+        token_endpoint_auth_method=auth_method,
+    )
 
 
 def exchange_code(session: OAuth2Session, endpoint: str, code: str, code_verifier: str) -> dict[str, Any]:

@@ -12,7 +12,15 @@ import secrets
 
 from authlib.integrations.requests_client import OAuth2Session
 
-from auth.oidc.client import Authorization, Profile, ProviderError, exchange_code, fetch_json, get_json
+from auth.oidc.client import (
+    Authorization,
+    Profile,
+    ProviderError,
+    exchange_code,
+    fetch_json,
+    get_json,
+    oauth_session,
+)
 from auth.oidc.settings import ProviderConfig
 
 
@@ -45,11 +53,4 @@ class GithubClient:
         return Profile.of(str(user["id"]), email, verified, user.get("name") or user.get("login"))
 
     def _session(self, redirect_uri: str) -> OAuth2Session:
-        return OAuth2Session(
-            self.config.client_id,
-            self.config.client_secret,
-            scope=self.config.scopes,
-            redirect_uri=redirect_uri,
-            code_challenge_method="S256",
-            token_endpoint_auth_method="client_secret_post",
-        )
+        return oauth_session(self.config, redirect_uri, "client_secret_post")
