@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from models import db
+from tests.mailsink import MailSink
 from tests.servers import LiveServers, require_service
 
 SECRET = "test-secret-0123456789-abcdefghijklmnop"
@@ -102,6 +103,16 @@ def live_server(tmp_path: Path) -> Iterator[LiveServers]:
         yield servers
     finally:
         servers.stop_all()
+
+
+@pytest.fixture
+def sink() -> Iterator[MailSink]:
+    """A real SMTP server in the test process, holding what it receives."""
+    server = MailSink().start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")

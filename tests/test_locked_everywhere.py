@@ -58,15 +58,6 @@ def signed_in_as(client: FlaskClient) -> str | None:
 
 
 @pytest.fixture
-def sink() -> Iterator[MailSink]:
-    server = MailSink().start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
 def mail_app(make_app: Callable[..., Flask], sink: MailSink) -> Flask:
     """Magic links on, alice with an address the operator vouched for."""
     app = make_app(MAIL_URL=sink.url, ALLOW_MAGIC_LINKS="true")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import statistics
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
@@ -24,15 +24,6 @@ from tests.servers import free_port
 
 ADDRESS = "Alice.Example@Mail.Test"
 NEW_PASSWORD = "a brand new passphrase"
-
-
-@pytest.fixture
-def sink() -> Iterator[MailSink]:
-    server = MailSink().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -2,21 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from tests.mailsink import MailSink
 from tests.servers import free_port
-
-
-@pytest.fixture
-def sink() -> Iterator[MailSink]:
-    server = MailSink().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def doctor(app) -> tuple[int, str]:
