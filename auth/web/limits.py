@@ -112,7 +112,8 @@ def _retry_after() -> int:
 
 _storage_lock = threading.Lock()
 _in_memory = [False]
-"""Whether this process's gauge says it counts in memory: the gauge is written only when that changes."""
+"""What this process's gauge says, so the gauge is written only when that changes. The lock keeps
+the two in step; a change another thread makes meanwhile is seen by the next request."""
 
 
 def _on_fallback() -> bool:
