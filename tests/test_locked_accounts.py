@@ -70,7 +70,22 @@ def test_unlock_lets_the_user_sign_in_again(make_user, runner, login) -> None:
     assert login().status_code == 200
 
 
-def test_every_sign_in_method_meets_the_lock(app: Flask, make_user) -> None:
+# The method names the ways in really pass (a name no view uses would prove nothing);
+# tests/test_audit_ways_in.py walks each way in through HTTP.
+SIGN_IN_METHODS = [
+    "password",
+    "register",
+    "magic_link",
+    "password_reset",
+    "passkey",
+    "passkey-unverified",
+    "oidc:test",
+    "password+totp",
+]
+
+
+@pytest.mark.parametrize("method", SIGN_IN_METHODS)
+def test_every_sign_in_method_meets_the_lock(app: Flask, make_user, method: str) -> None:
     """complete_sign_in is where magic links, passkeys and providers end too."""
     user_id = make_user()
     with app.app_context():
@@ -78,7 +93,7 @@ def test_every_sign_in_method_meets_the_lock(app: Flask, make_user) -> None:
         db.session.commit()
     with app.test_request_context("/"):
         with pytest.raises(AccountLocked):
-            complete_sign_in(db.session.get(User, user_id), method="magic-link", payload={})
+            complete_sign_in(db.session.get(User, user_id), method=method, payload={})
         assert db.session.query(Session).count() == 0
 
 

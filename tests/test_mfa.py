@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import time
@@ -62,6 +63,7 @@ def test_the_secret_is_encrypted_at_rest(app: Flask, enrolled) -> None:
     with app.app_context():
         stored = db.session.scalar(select(TotpSecret.secret_enc))
     assert totp.secret not in stored and stored
+    assert totp.secret.encode() not in base64.b64decode(stored), "stored encoded, not encrypted"
 
 
 def test_confirmation_activates_and_yields_ten_recovery_codes(app: Flask, enrolled) -> None:
@@ -98,11 +100,22 @@ def test_a_code_is_accepted_once(app: Flask, enrolled) -> None:
     assert "access_token" not in set_cookies(replay)
 
 
-def test_one_step_of_clock_skew_is_tolerated_and_two_are_not(app: Flask, enrolled) -> None:
+def test_one_step_of_clock_skew_is_tolerated_and_two_are_not(app: Flask, enrolled, monkeypatch) -> None:
+    """Exactly the boundary, both ways: one step behind or ahead works, two do not."""
     totp, _ = enrolled
+    # The server's clock three steps on: the steps behind it are not spent yet.
+    now = time.time() + 3 * totp.interval
+    monkeypatch.setattr("auth.mfa.views.time.time", lambda: now)  # the time module: every clock moves
+
+    def code(steps: int) -> str:
+        return totp.at(now + steps * totp.interval)
+
     client, _ = sign_in(app)
-    assert client.post("/auth/mfa/verify", json={"method": "totp", "code": at_step(totp, 3)}).status_code == 401
-    assert client.post("/auth/mfa/verify", json={"method": "totp", "code": at_step(totp, 1)}).status_code == 200
+    for steps in (2, -2):
+        assert client.post("/auth/mfa/verify", json={"method": "totp", "code": code(steps)}).status_code == 401, steps
+    assert client.post("/auth/mfa/verify", json={"method": "totp", "code": code(-1)}).status_code == 200
+    ahead, _ = sign_in(app)
+    assert ahead.post("/auth/mfa/verify", json={"method": "totp", "code": code(1)}).status_code == 200
 
 
 def test_five_wrong_codes_end_the_attempt(app: Flask, enrolled) -> None:

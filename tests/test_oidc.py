@@ -20,6 +20,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from itsdangerous import URLSafeTimedSerializer
 
 from auth.core.settings import ConfigError
 from auth.oidc.client import expected_issuer
@@ -192,8 +193,18 @@ def test_tampered_state_is_refused(c: FlaskClient, provider: LocalProvider) -> N
     assert signed_in_as(c) is None
 
 
-def test_a_forged_flow_cookie_is_refused(c: FlaskClient) -> None:
-    """The cookie is signed: a browser that rewrites it (another state, nonce or verifier) gets nowhere."""
+def test_a_flow_cookie_signed_with_another_key_is_refused(c: FlaskClient) -> None:
+    """The cookie is signed: the very flow this browser started, re-signed with another key, gets nowhere."""
+    at_provider = requests.get(start(c).location, allow_redirects=False, timeout=10)
+    _, flow = URLSafeTimedSerializer("unused").loads_unsafe(c.get_cookie("oidc_flow", path="/auth/oidc").value)
+    assert flow["state"] in at_provider.headers["Location"]  # the forgery carries the right state
+    forged = URLSafeTimedSerializer("another-secret-0123456789-abcdefghijklm", salt="auth.oidc.flow").dumps(flow)
+    c.set_cookie("oidc_flow", forged, path="/auth/oidc")
+    refused(c.get(local(at_provider.headers["Location"])), "state_mismatch")
+    assert signed_in_as(c) is None
+
+
+def test_a_garbled_flow_cookie_is_refused(c: FlaskClient) -> None:
     at_provider = requests.get(start(c).location, allow_redirects=False, timeout=10)
     value = c.get_cookie("oidc_flow", path="/auth/oidc").value
     payload, _, signature = value.partition(".")
