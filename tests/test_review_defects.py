@@ -284,7 +284,7 @@ def test_twelve_concurrent_wrong_codes_get_at_most_five_checked(
             thread.join(60)
         assert len(statuses) == requests and set(statuses) <= {401, 429}, statuses
         assert len(checked) <= 5, f"{len(checked)} codes were checked for one attempt"
-        assert statuses.count(401) == 4 and statuses.count(429) == 8, statuses
+        assert len(checked) == 5 and statuses.count(429) >= 8, (checked, statuses)
     finally:
         with app.app_context():
             db.engine.dispose()

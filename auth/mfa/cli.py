@@ -23,6 +23,7 @@ def reset_mfa(name: str) -> None:
     mfa_state().recovery.remove_all(user.id)
     removed = passkeys.remove_all(user.id)
     attempts.remove_for_user(user.id)
+    attempts.clear_user_failures(user.id)
     audit("mfa_reset", user_id=user.id, totp=had_totp, passkeys=removed, by="cli")
     click.echo(
         f"Second factors of {user.username} removed: authenticator app {'yes' if had_totp else 'none'}, "

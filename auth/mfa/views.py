@@ -40,6 +40,17 @@ class AttemptEnded(TooManyRequests):
     message = "Too many wrong codes: this sign-in has ended; wait a few minutes, then sign in again."
 
 
+class FailuresCapped(AuthError):
+    """MFA_FAILURE_CAP wrong codes in a row: no code is checked until an operator unlocks the user."""
+
+    status = 423
+    message = (
+        "Too many wrong codes in a row for this account: its second step is closed. "
+        "Ask an administrator to unlock it (flask users unlock NAME)."
+    )
+    code = "mfa_failures_capped"
+
+
 class NoAttempt(Unauthorized):
     message = "No sign-in is waiting for a second factor (or it expired); sign in again."
 
@@ -72,13 +83,20 @@ def _verify() -> Response:
     user = db.session.get(User, attempt.user_id)
     if user is None:
         raise NoAttempt()
+    # Counted before the check, atomically: see auth.mfa.attempts.
+    if not attempts.take_try(attempt):
+        raise AttemptEnded(retry_after=attempts.seconds_left(attempt, now))
+    if not attempts.take_user_try(user.id, mfa_state().settings.failure_cap):
+        audit("mfa_failures_capped", user_id=user.id)
+        raise FailuresCapped()
     if not check_code(fields["method"], user, fields["code"]):
-        failures = attempts.record_failure(attempt)
+        failures = attempts.failures_of(attempt)
         audit("mfa_failed", user_id=user.id, method=fields["method"], failures=failures)
         if failures >= attempts.MAX_FAILURES:
             audit("mfa_attempt_ended", user_id=user.id, failures=failures)
             raise AttemptEnded(retry_after=attempts.seconds_left(attempt, now))
         raise InvalidCredentials("That code is not right.")
+    attempts.clear_user_failures(user.id)
     if not attempts.finish(attempt):
         raise NoAttempt()
     audit("mfa_used", user_id=user.id, method=fields["method"])
