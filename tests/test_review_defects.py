@@ -19,6 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
+from auth.core.settings import ConfigError
 from models import MfaAttempt, db
 from tests.conftest import PASSWORD, add_user
 from tests.helpers import set_cookies
@@ -381,3 +382,19 @@ def test_a_right_code_starts_the_count_again(app: Flask) -> None:
         assert five_wrong_codes(app) == [401, 401, 401, 401, 429]
     client.post("/auth/login", json={"username": "alice", "password": PASSWORD})
     assert client.post("/auth/mfa/verify", json={"method": "totp", "code": at_step(totp, 1)}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("MFA_FAILURE_CAP", "101"),
+        ("MFA_FAILURE_CAP", "4"),
+        ("MFA_FAILURE_CAP", "many"),
+        ("RATELIMIT_PASSKEY_OPTIONS_IP", "lots"),
+    ],
+)
+def test_bad_new_settings_stop_the_server_naming_the_variable(
+    make_app: Callable[..., Flask], name: str, value: str
+) -> None:
+    with pytest.raises(ConfigError, match=name):
+        make_app(**{name: value})
