@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import update
 
 from auth.core.settings import ConfigError
-from models import MfaAttempt, db
+from models import MfaAttempt, User, db
 from tests.conftest import PASSWORD, add_user
 from tests.helpers import set_cookies
 from tests.mailsink import MailSink, link_in
@@ -155,6 +155,18 @@ def test_adding_a_taken_address_answers_like_a_free_one(oidc_mail_app: Flask, si
     assert sink.to(ADDRESS) == []
 
 
+def test_an_address_stored_as_claimed_but_never_verified_claims_nothing(oidc_mail_app: Flask, sink: MailSink) -> None:
+    """A row as the old provider sign-in wrote it (``email_key`` without ``email_verified_at``),
+    before the migration clears it: still no mailed link."""
+    add_user(oidc_mail_app, "squatter")
+    with oidc_mail_app.app_context():
+        db.session.execute(update(User).values(email=VICTIM, email_key=VICTIM, email_verified_at=None))
+        db.session.commit()
+    assert oidc_mail_app.test_client().post("/auth/password/forgot", json={"email": VICTIM}).status_code == 202
+    settle(oidc_mail_app)
+    assert sink.to(VICTIM) == []
+
+
 # --- 2. changing or confirming an address ends the mailed tokens ------------------------------
 
 
@@ -177,6 +189,20 @@ def test_a_reset_mailed_to_the_old_address_dies_when_the_address_changes(mail_ap
     assert reply.status_code == 400, reply.get_json()
     assert reply.get_json()["error"] == "invalid_token"
     assert can_log_in(mail_app, PASSWORD) and not can_log_in(mail_app, NEW_PASSWORD)
+
+
+def test_a_reset_mailed_while_a_change_is_pending_dies_when_the_new_address_is_confirmed(
+    mail_app: Flask, sink: MailSink
+) -> None:
+    alice = password_client(mail_app)
+    assert alice.post("/auth/email", json={"email": "new@mail.test"}).status_code == 202
+    settle(mail_app)
+    link = link_in(sink.wait_for("new@mail.test"))
+    token = mailed_token(mail_app, sink, "/auth/password/forgot", count=2)  # the old address still counts
+    assert mail_app.test_client().post("/auth/email/verify", json={"token": token_of(link)}).status_code == 200
+    reply = mail_app.test_client().post("/auth/password/reset", json={"token": token, "new_password": NEW_PASSWORD})
+    assert reply.status_code == 400 and reply.get_json()["error"] == "invalid_token"
+    assert can_log_in(mail_app, PASSWORD)
 
 
 def test_asking_for_a_new_address_ends_the_outstanding_mailed_tokens(mail_app: Flask, sink: MailSink) -> None:
