@@ -14,7 +14,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 
+import pyotp
 import pytest
+import requests
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
@@ -25,7 +27,7 @@ from tests.conftest import PASSWORD, add_user
 from tests.helpers import set_cookies
 from tests.mailsink import MailSink, link_in
 from tests.oidc_provider import LocalProvider, Person
-from tests.servers import scratch_postgres
+from tests.servers import LiveServers, scratch_postgres
 from tests.test_mail import ADDRESS, NEW_PASSWORD, mailed_token, settle, token_of
 from tests.test_mfa import at_step, enrol_totp
 from tests.test_oidc import provider_env, sign_in, signed_in_as
@@ -277,8 +279,8 @@ def test_twelve_concurrent_wrong_codes_get_at_most_five_checked(
         pending = set_cookies(app.test_client().post("/auth/login", json={"username": "alice", "password": PASSWORD}))
         cookie = pending["mfa_pending"]["value"]
 
-        requests = 12
-        arrived = threading.Barrier(requests, timeout=30)
+        tries = 12
+        arrived = threading.Barrier(tries, timeout=30)
         import auth.mfa.attempts as attempts
         import auth.mfa.views as views
 
@@ -304,12 +306,12 @@ def test_twelve_concurrent_wrong_codes_get_at_most_five_checked(
             reply = client.post("/auth/mfa/verify", json={"method": "totp", "code": "000000"})
             statuses.append(reply.status_code)
 
-        threads = [threading.Thread(target=guess) for _ in range(requests)]
+        threads = [threading.Thread(target=guess) for _ in range(tries)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join(60)
-        assert len(statuses) == requests and set(statuses) <= {401, 429}, statuses
+        assert len(statuses) == tries and set(statuses) <= {401, 429}, statuses
         assert len(checked) <= 5, f"{len(checked)} codes were checked for one attempt"
         assert len(checked) == 5 and statuses.count(429) >= 8, (checked, statuses)
     finally:
@@ -424,3 +426,41 @@ def test_bad_new_settings_stop_the_server_naming_the_variable(
 ) -> None:
     with pytest.raises(ConfigError, match=name):
         make_app(**{name: value})
+
+
+@pytest.mark.live
+@pytest.mark.postgres
+def test_concurrent_wrong_codes_against_a_real_server_get_at_most_five_checked(
+    live_server: LiveServers, postgres_url: str
+) -> None:
+    """No instrumentation: twelve requests at once to gunicorn (two workers, threads) on PostgreSQL;
+    the server's own audit lines say how many codes it found wrong."""
+    with scratch_postgres(postgres_url) as database:
+        env = live_server.env(DATABASE_URL=database)
+        live_server.prepare(env, {"alice": PASSWORD})
+        url = live_server.start(env, workers=2, threads=8)
+        first = requests.post(url + "/auth/login", json={"username": "alice", "password": PASSWORD}, timeout=30)
+        cookies = {"access_token": first.cookies["access_token"]}
+        secret = requests.post(url + "/auth/mfa/totp/setup", cookies=cookies, timeout=30).json()["secret"]
+        code = pyotp.TOTP(secret).now()
+        assert requests.post(url + "/auth/mfa/totp/confirm", json={"code": code}, cookies=cookies, timeout=30).ok
+        pending = requests.post(url + "/auth/login", json={"username": "alice", "password": PASSWORD}, timeout=30)
+        attempt = {"mfa_pending": pending.cookies["mfa_pending"]}
+
+        together = threading.Barrier(12, timeout=30)
+        statuses: list[int] = []
+
+        def guess() -> None:
+            together.wait()
+            body = {"method": "totp", "code": "000000"}
+            statuses.append(requests.post(url + "/auth/mfa/verify", json=body, cookies=attempt, timeout=60).status_code)
+
+        threads = [threading.Thread(target=guess) for _ in range(12)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(90)
+        live_server.stop_all()  # every audit line is written out
+        assert sorted(set(statuses)) in ([401, 429], [429]) and len(statuses) == 12, statuses
+        wrong = sum(log.read_text().count('"event": "mfa_failed"') for log in live_server.logs)
+        assert 1 <= wrong <= 5, f"the server checked {wrong} wrong codes for one attempt"
