@@ -412,6 +412,19 @@ def test_a_right_code_starts_the_count_again(app: Flask) -> None:
     assert client.post("/auth/mfa/verify", json={"method": "totp", "code": at_step(totp, 1)}).status_code == 200
 
 
+def test_reauthentication_codes_count_toward_the_same_cap(app: Flask) -> None:
+    add_user(app)
+    signed_in = password_client(app)
+    totp, _ = enrol_totp(signed_in)
+    wrong = {"method": "totp", "code": "000000"}
+    assert [signed_in.post("/auth/reauthenticate", json=wrong).status_code for _ in range(100)] == [401] * 100
+    capped = signed_in.post("/auth/reauthenticate", json={"method": "totp", "code": at_step(totp, 1)})
+    assert capped.status_code == 423 and capped.get_json()["error"] == "mfa_failures_capped"
+    client = app.test_client()
+    client.post("/auth/login", json={"username": "alice", "password": PASSWORD})
+    assert client.post("/auth/mfa/verify", json={"method": "totp", "code": at_step(totp, 1)}).status_code == 423
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [

@@ -10,8 +10,7 @@ Every code is counted *before* it is checked, by one conditional UPDATE
 (``failures < 5``) that either takes one of the attempt's five tries or
 finds none left: concurrent requests cannot all pass a check they read
 before any of them counted. The same is done per user, across attempts,
-against ``MFA_FAILURE_CAP`` (``users.mfa_failures``, wrong codes in a row,
-reset by a right one), so the five-minute budget does not renew for ever.
+by ``auth.mfa.failure_cap``, so the five-minute budget does not renew for ever.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select, update
 
-from models import MfaAttempt, User, db
+from models import MfaAttempt, db
 
 ATTEMPT_SECONDS = 300
 MAX_FAILURES = 5
@@ -93,21 +92,6 @@ def failures_of(attempt: MfaAttempt) -> int:
     """The tries the attempt has used (MAX_FAILURES once another request ended or finished it)."""
     failures = db.session.scalar(select(MfaAttempt.failures).where(MfaAttempt.id_hash == attempt.id_hash))
     return MAX_FAILURES if failures is None else failures
-
-
-def take_user_try(user_id: int, cap: int) -> bool:
-    """Count one code against the user's consecutive failures; False once ``cap`` are used."""
-    taken = db.session.execute(
-        update(User).where(User.id == user_id, User.mfa_failures < cap).values(mfa_failures=User.mfa_failures + 1)
-    ).rowcount
-    db.session.commit()
-    return taken == 1
-
-
-def clear_user_failures(user_id: int) -> None:
-    """A right code (or an operator) starts the user's count again."""
-    db.session.execute(update(User).where(User.id == user_id).values(mfa_failures=0))
-    db.session.commit()
 
 
 def finish(attempt: MfaAttempt) -> bool:

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, jsonify, request
 from auth.core.audit import audit
 from auth.core.errors import AuthError, Conflict, InvalidCredentials, NotFound, TooManyRequests, Unauthorized
 from auth.core.state import auth_state
-from auth.mfa import attempts, totp
+from auth.mfa import attempts, failure_cap, totp
 from auth.mfa.factors import CODE_METHODS, check_code
 from auth.mfa.passkeys import passkey_json, passkeys_of
 from auth.mfa.state import mfa_state
@@ -38,17 +38,6 @@ def _user() -> User:
 
 class AttemptEnded(TooManyRequests):
     message = "Too many wrong codes: this sign-in has ended; wait a few minutes, then sign in again."
-
-
-class FailuresCapped(AuthError):
-    """MFA_FAILURE_CAP wrong codes in a row: no code is checked until an operator unlocks the user."""
-
-    status = 423
-    message = (
-        "Too many wrong codes in a row for this account: its second step is closed. "
-        "Ask an administrator to unlock it (flask users unlock NAME)."
-    )
-    code = "mfa_failures_capped"
 
 
 class NoAttempt(Unauthorized):
@@ -83,12 +72,10 @@ def _verify() -> Response:
     user = db.session.get(User, attempt.user_id)
     if user is None:
         raise NoAttempt()
-    # Counted before the check, atomically: see auth.mfa.attempts.
+    # Counted before the check, atomically: see auth.mfa.attempts and auth.mfa.failure_cap.
     if not attempts.take_try(attempt):
         raise AttemptEnded(retry_after=attempts.seconds_left(attempt, now))
-    if not attempts.take_user_try(user.id, mfa_state().settings.failure_cap):
-        audit("mfa_failures_capped", user_id=user.id)
-        raise FailuresCapped()
+    failure_cap.take(user.id)
     if not check_code(fields["method"], user, fields["code"]):
         failures = attempts.failures_of(attempt)
         audit("mfa_failed", user_id=user.id, method=fields["method"], failures=failures)
@@ -96,7 +83,7 @@ def _verify() -> Response:
             audit("mfa_attempt_ended", user_id=user.id, failures=failures)
             raise AttemptEnded(retry_after=attempts.seconds_left(attempt, now))
         raise InvalidCredentials("That code is not right.")
-    attempts.clear_user_failures(user.id)
+    failure_cap.clear(user.id)
     if not attempts.finish(attempt):
         raise NoAttempt()
     audit("mfa_used", user_id=user.id, method=fields["method"])
