@@ -6,17 +6,19 @@
 4. at most five codes are checked per second-factor attempt, concurrently too;
 5. a reset of a locked account changes nothing, and a locked account gets no mail;
 6. passkey login options answer alike for every username and are rate limited;
-7. a user's consecutive second-factor failures are capped (NIST SP 800-63B: 100).
+7. a user's consecutive second-factor failures are capped (NIST SP 800-63B: 100), reauthentication included.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pyotp
 import pytest
 import requests
+import sqlalchemy
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
@@ -27,7 +29,7 @@ from tests.conftest import PASSWORD, add_user
 from tests.helpers import set_cookies
 from tests.mailsink import MailSink, link_in
 from tests.oidc_provider import LocalProvider, Person
-from tests.servers import LiveServers, scratch_postgres
+from tests.servers import LiveServers, flask_cli, scratch_postgres, server_env
 from tests.test_mail import ADDRESS, NEW_PASSWORD, mailed_token, settle, token_of
 from tests.test_mfa import at_step, enrol_totp
 from tests.test_oidc import provider_env, sign_in, signed_in_as
@@ -477,3 +479,29 @@ def test_concurrent_wrong_codes_against_a_real_server_get_at_most_five_checked(
         assert sorted(set(statuses)) in ([401, 429], [429]) and len(statuses) == 12, statuses
         wrong = sum(log.read_text().count('"event": "mfa_failed"') for log in live_server.logs)
         assert 1 <= wrong <= 5, f"the server checked {wrong} wrong codes for one attempt"
+
+
+def test_the_migration_clears_claims_of_never_verified_addresses(tmp_path: Path) -> None:
+    """Rows written by the old provider sign-in (``email_key`` without ``email_verified_at``) lose the claim."""
+    url = f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
+    env = server_env(tmp_path, DATABASE_URL=url)
+    assert flask_cli(env, "db", "upgrade", "140000000001").returncode == 0
+    engine = sqlalchemy.create_engine(url)
+    with engine.begin() as connection:
+        for user_id, key, verified in ((1, "squatted@mail.test", None), (2, "owned@mail.test", 1.0)):
+            connection.execute(
+                sqlalchemy.text(
+                    "INSERT INTO users (id, username, username_key, password_hash, roles, created_at, "
+                    "email, email_key, email_verified_at) VALUES (:id, :name, :name, '', '[]', 0, :key, :key, :at)"
+                ),
+                {"id": user_id, "name": f"user{user_id}", "key": key, "at": verified},
+            )
+    result = flask_cli(env, "db", "upgrade")
+    assert result.returncode == 0, result.stderr
+    with engine.begin() as connection:
+        rows = connection.execute(sqlalchemy.text("SELECT id, email, email_key, mfa_failures FROM users ORDER BY id"))
+        assert [tuple(row) for row in rows] == [
+            (1, "squatted@mail.test", None, 0),
+            (2, "owned@mail.test", "owned@mail.test", 0),
+        ]
+    engine.dispose()
