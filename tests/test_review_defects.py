@@ -267,58 +267,77 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
         yield url
 
 
-def test_twelve_concurrent_wrong_codes_get_at_most_five_checked(
-    make_app: Callable[..., Flask], database_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Every request reads the attempt before any counts its failure (a barrier makes that certain)."""
+def race(app: Flask, bodies: list[dict[str, str]], monkeypatch: pytest.MonkeyPatch) -> tuple[list[int], list[str]]:
+    """Send ``bodies`` at once on one ``mfa_pending`` attempt; every request reads the attempt
+    before any goes on (a barrier makes that certain). Returns the statuses and the codes checked."""
+    import auth.mfa.attempts as attempts
+    import auth.mfa.views as views
+
+    pending = set_cookies(app.test_client().post("/auth/login", json={"username": "alice", "password": PASSWORD}))
+    cookie = pending["mfa_pending"]["value"]
+    arrived = threading.Barrier(len(bodies), timeout=30)
+    real_find, real_check = attempts.find, views.check_code
+    checked: list[str] = []
+    statuses: list[int] = []
+
+    def find_together(*args, **kwargs):
+        found = real_find(*args, **kwargs)
+        arrived.wait()
+        return found
+
+    def counting_check(method, user, code):
+        checked.append(code)
+        return real_check(method, user, code)
+
+    monkeypatch.setattr(attempts, "find", find_together)
+    monkeypatch.setattr(views, "check_code", counting_check)
+
+    def send(body: dict[str, str]) -> None:
+        client = app.test_client()
+        client.set_cookie("mfa_pending", cookie, path="/auth")
+        statuses.append(client.post("/auth/mfa/verify", json=body).status_code)
+
+    threads = [threading.Thread(target=send, args=(body,)) for body in bodies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    monkeypatch.undo()
+    assert len(statuses) == len(bodies), statuses
+    return statuses, checked
+
+
+@pytest.fixture
+def db_app(make_app: Callable[..., Flask], database_url: str) -> Iterator[Flask]:
+    """alice with an authenticator app, on SQLite or a fresh PostgreSQL database."""
     app = make_app(**({"DATABASE_URL": database_url} if database_url else {}))
     with app.app_context():
         db.drop_all()
         db.create_all()
-    try:
-        add_user(app)
-        enrol_totp(password_client(app))
-        pending = set_cookies(app.test_client().post("/auth/login", json={"username": "alice", "password": PASSWORD}))
-        cookie = pending["mfa_pending"]["value"]
+    add_user(app)
+    app.config["recovery_codes"] = enrol_totp(password_client(app))[1]
+    yield app
+    with app.app_context():
+        db.engine.dispose()
 
-        tries = 12
-        arrived = threading.Barrier(tries, timeout=30)
-        import auth.mfa.attempts as attempts
-        import auth.mfa.views as views
 
-        real_find, real_check = attempts.find, views.check_code
-        checked: list[str] = []
+WRONG = {"method": "totp", "code": "000000"}
 
-        def find_together(*args, **kwargs):
-            found = real_find(*args, **kwargs)
-            arrived.wait()
-            return found
 
-        def counting_check(method, user, code):
-            checked.append(code)
-            return real_check(method, user, code)
+def test_twelve_concurrent_wrong_codes_get_at_most_five_checked(db_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    statuses, checked = race(db_app, [WRONG] * 12, monkeypatch)
+    assert set(statuses) <= {401, 429}, statuses
+    assert len(checked) <= 5, f"{len(checked)} codes were checked for one attempt"
+    assert len(checked) == 5 and statuses.count(429) >= 8, (checked, statuses)
 
-        monkeypatch.setattr(attempts, "find", find_together)
-        monkeypatch.setattr(views, "check_code", counting_check)
-        statuses: list[int] = []
 
-        def guess() -> None:
-            client = app.test_client()
-            client.set_cookie("mfa_pending", cookie, path="/auth")
-            reply = client.post("/auth/mfa/verify", json={"method": "totp", "code": "000000"})
-            statuses.append(reply.status_code)
-
-        threads = [threading.Thread(target=guess) for _ in range(tries)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
-        assert len(statuses) == tries and set(statuses) <= {401, 429}, statuses
-        assert len(checked) <= 5, f"{len(checked)} codes were checked for one attempt"
-        assert len(checked) == 5 and statuses.count(429) >= 8, (checked, statuses)
-    finally:
-        with app.app_context():
-            db.engine.dispose()
+def test_a_right_code_racing_wrong_ones_signs_in_at_most_once_and_never_fails(
+    db_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    right = {"method": "recovery_code", "code": db_app.config["recovery_codes"][0]}
+    statuses, checked = race(db_app, [right] + [WRONG] * 11, monkeypatch)
+    assert set(statuses) <= {200, 401, 429}, statuses
+    assert statuses.count(200) <= 1 and len(checked) <= 5, (statuses, checked)
 
 
 # --- 5. a locked account: no reset, no mail ----------------------------------------------------

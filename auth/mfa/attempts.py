@@ -59,12 +59,18 @@ def open_attempt(user_id: int, first_method: str, next_url: str | None, *, now: 
 
 
 def find(token: str | None, *, now: float) -> MfaAttempt | None:
-    """The live attempt behind a cookie value (ended ones included: the caller checks ``failures``)."""
+    """The live attempt behind a cookie value (ended ones included: the caller checks ``failures``).
+
+    Returned detached, as read: every later change is a conditional statement
+    on its row, and a request racing with one that finished the attempt reads
+    nothing from a row that is gone (no refresh of a deleted object).
+    """
     if not token or len(token) > 128:
         return None
     attempt = db.session.get(MfaAttempt, _hash(token))
     if attempt is None or now - attempt.created_at > ATTEMPT_SECONDS:
         return None
+    db.session.expunge(attempt)
     return attempt
 
 
