@@ -43,6 +43,9 @@ class User(db.Model):
     locked_at: Mapped[float | None] = mapped_column(Float, nullable=True, default=None)
     """When an operator locked the account (``flask users lock``); None while it may sign in."""
 
+    mfa_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Wrong second-factor codes in a row, across sign-ins (``MFA_FAILURE_CAP``); a right code resets it."""
+
     @property
     def is_locked(self) -> bool:
         return self.locked_at is not None

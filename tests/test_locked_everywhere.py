@@ -91,9 +91,11 @@ def test_a_magic_link_of_a_locked_user_signs_nobody_in(mail_app: Flask, sink: Ma
 def test_the_built_in_mail_pages_show_the_lock_and_sign_nobody_in(
     mail_app: Flask, sink: MailSink, path: str, body: dict[str, str]
 ) -> None:
-    """A form post from the mailed link's page: the page again with the reason (not JSON), and no session."""
-    lock(mail_app, "alice")
+    """A form post from the mailed link's page: the page again with the reason (not JSON), and no session.
+
+    The link was asked for before the lock (a locked account is mailed none)."""
     token = mailed_token(mail_app, sink, path)
+    lock(mail_app, "alice")
     target = "/auth/magic-link/verify" if path == "/auth/magic-link" else "/auth/password/reset"
     browser = mail_app.test_client()
     form = browser.post(target, data={"token": token, **body}, headers={"Origin": "http://localhost"})
@@ -105,8 +107,8 @@ def test_the_built_in_mail_pages_show_the_lock_and_sign_nobody_in(
 
 
 def test_a_password_reset_of_a_locked_user_signs_nobody_in(mail_app: Flask, sink: MailSink) -> None:
+    token = mailed_token(mail_app, sink, "/auth/password/forgot")  # asked before the lock, opened after it
     lock(mail_app, "alice")
-    token = mailed_token(mail_app, sink, "/auth/password/forgot")
     browser = mail_app.test_client()
     refused_as_locked(browser.post("/auth/password/reset", json={"token": token, "new_password": "a new passphrase"}))
     assert signed_in_as(browser) is None

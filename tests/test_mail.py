@@ -231,7 +231,8 @@ def test_a_dead_mail_server_gives_202_and_an_audit_line(make_app, caplog) -> Non
     app = make_app(MAIL_URL=f"smtp://mailer:s3cret-pass@127.0.0.1:{free_port()}?timeout=2")
     add_user(app)
     with app.app_context():
-        db.session.get(User, 1).email_key = ADDRESS.casefold()
+        user = db.session.get(User, 1)
+        user.email_key, user.email_verified_at = ADDRESS.casefold(), time.time()  # only verified addresses count
         db.session.commit()
     reply = ask(app, "/auth/password/forgot")
     assert reply.status_code == 202
@@ -246,7 +247,8 @@ def test_starttls_required_refuses_a_server_without_it(make_app, sink: MailSink,
     app = make_app(MAIL_URL=f"{sink.url}?starttls=required")
     add_user(app)
     with app.app_context():
-        db.session.get(User, 1).email_key = ADDRESS.casefold()
+        user = db.session.get(User, 1)
+        user.email_key, user.email_verified_at = ADDRESS.casefold(), time.time()  # only verified addresses count
         db.session.commit()
     assert ask(app, "/auth/password/forgot").status_code == 202
     assert [e["reason"] for e in events(caplog) if e["event"] == "mail_failed"] == ["StartTLSUnavailable"]
@@ -437,7 +439,8 @@ def test_links_open_the_frontend_when_email_link_url_is_set(make_app, sink: Mail
     app = make_app(MAIL_URL=sink.url, EMAIL_LINK_URL="http://localhost:3000/", MAIL_FROM="auth@mail.test")
     add_user(app)
     with app.app_context():
-        db.session.get(User, 1).email_key = ADDRESS.casefold()
+        user = db.session.get(User, 1)
+        user.email_key, user.email_verified_at = ADDRESS.casefold(), time.time()  # only verified addresses count
         db.session.commit()
     assert ask(app, "/auth/password/forgot").status_code == 202
     mail = sink.wait_for(ADDRESS.lower())
@@ -505,7 +508,8 @@ def test_built_in_forms_work_in_double_submit_mode_with_auth_cookies(make_app, s
     app = make_app(MAIL_URL=sink.url, ALLOW_MAGIC_LINKS="true", CSRF_MODE="double-submit")
     add_user(app)
     with app.app_context():
-        db.session.get(User, 1).email_key = ADDRESS.casefold()
+        user = db.session.get(User, 1)
+        user.email_key, user.email_verified_at = ADDRESS.casefold(), time.time()  # only verified addresses count
         db.session.commit()
     browser = signed_in(app)
     token = mailed_token(app, sink, "/auth/magic-link")

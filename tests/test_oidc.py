@@ -395,7 +395,8 @@ def verified_user(app: Flask, name: str, email: str, verified: bool) -> None:
     add_user(app, name)
     with app.app_context():
         user = db.session.query(User).filter_by(username=name).one()
-        user.email, user.email_key = email, email.casefold()
+        user.email = email
+        user.email_key = email.casefold() if verified else None  # an unverified address claims nothing
         user.email_verified_at = time.time() if verified else None
         db.session.commit()
 
@@ -404,9 +405,11 @@ def verified_user(app: Flask, name: str, email: str, verified: bool) -> None:
     ("setting", "ours_verified", "theirs_verified", "outcome"),
     [
         ("true", True, True, "linked"),
-        ("true", True, False, "email_in_use"),  # the provider does not vouch for the address
-        ("true", False, True, "email_in_use"),  # we never verified it: whoever registered it first must not win
-        ("false", True, True, "email_in_use"),  # linking by email is off
+        # The provider does not vouch for the address: it claims nothing, is never looked up, and a
+        # refusal would tell a stranger that the address has an account here.
+        ("true", True, False, "new_user"),
+        ("true", False, True, "new_user"),  # we never verified it: whoever registered it first must not win
+        ("false", True, True, "email_in_use"),  # linking by email is off (only the address's owner sees this)
     ],
 )
 def test_linking_by_verified_email(
@@ -424,6 +427,8 @@ def test_linking_by_verified_email(
     reply = sign_in(c)
     if outcome == "linked":
         assert reply.status_code == 303 and signed_in_as(c) == "alice"
+    elif outcome == "new_user":
+        assert reply.status_code == 303 and signed_in_as(c) not in (None, "alice")
     else:
         refused(reply, outcome)
 

@@ -22,8 +22,14 @@ def find_user(name: str) -> User | None:
 
 
 def find_by_verified_email(address: str) -> User | None:
-    """The user whose verified address this is (unverified addresses claim nothing)."""
-    return db.session.scalar(select(User).where(User.email_key == email_key(address)))
+    """The user whose verified address this is (unverified addresses claim nothing).
+
+    ``email_key`` is set only once an address is verified; the second
+    condition keeps that true even for a row written otherwise.
+    """
+    return db.session.scalar(
+        select(User).where(User.email_key == email_key(address), User.email_verified_at.is_not(None))
+    )
 
 
 def check_password(state: AuthState, user: User | None, password: str) -> bool:
@@ -107,7 +113,9 @@ def lock_user(state: AuthState, user: User, *, now: float | None = None) -> list
 
 
 def unlock_user(user: User) -> None:
+    """Lift an operator's lock, and the second-factor failure cap (``MFA_FAILURE_CAP``) with it."""
     user.locked_at = None
+    user.mfa_failures = 0
     db.session.commit()
     audit("user_unlocked", user_id=user.id)
 

@@ -77,6 +77,9 @@ def _send_link(state: MailState, origin: Origin, kind: str, address: str) -> Non
     if user is None:
         audit("mail_not_sent", kind=kind, reason="no verified account has this address")
         return
+    if user.is_locked:  # its link could only be refused: send none
+        audit("mail_not_sent", kind=kind, user_id=user.id, reason="the account is locked")
+        return
     token = tokens.issue(user.id, kind, user.email or address, now=time.time(), ttl=state.settings.token_ttl)
     _deliver(state, origin, kind, user, user.email or address, link=origin.link(kind, token))
 

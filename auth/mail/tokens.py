@@ -4,7 +4,9 @@ A token is 32 random bytes; nothing about it can be guessed or derived, so a
 plain SHA-256 is enough to make a leaked table useless. Issuing a token of a
 kind deletes the user's older ones of that kind, using one deletes it (an
 atomic delete, so two requests racing with one token cannot both win), and
-``auth.core.accounts.set_password`` deletes them all.
+``auth.core.accounts.set_password`` deletes them all, as does asking for or
+confirming a new address (``end_all``): a link mailed to the old address
+must not outlive the change.
 """
 
 from __future__ import annotations
@@ -49,6 +51,12 @@ def issue(user_id: int, kind: str, email: str, *, now: float, ttl: int) -> str:
     )
     db.session.commit()
     return token
+
+
+def end_all(user_id: int) -> None:
+    """Every outstanding mailed token of the user dies (the address is changing or changed)."""
+    db.session.execute(delete(MailToken).where(MailToken.user_id == user_id))
+    db.session.commit()
 
 
 def peek(token: str, kind: str, *, now: float) -> MailToken:

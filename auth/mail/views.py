@@ -11,7 +11,7 @@ import time
 from flask import Blueprint, Response, jsonify, request
 from sqlalchemy.exc import IntegrityError
 
-from auth.core.accounts import find_by_verified_email, set_password
+from auth.core.accounts import find_by_verified_email, refuse_if_locked, set_password
 from auth.core.addresses import check_email, email_key
 from auth.core.audit import audit
 from auth.core.errors import AccountLocked, AuthError, Conflict, Unauthorized
@@ -47,7 +47,8 @@ def _accepted(message: str = ACCEPTED) -> Response:
 
 def _on_page(kind: str, token: str | None, error: AuthError) -> Response:
     """A failed form post from a built-in page: the page again, with the reason."""
-    live = token if error.code != tokens.InvalidLink.code else None
+    spent = error.code == tokens.InvalidLink.code or isinstance(error, AccountLocked)
+    live = None if spent else token
     return render_page(kind, token=live, error=error.message, status=error.status)
 
 
@@ -79,6 +80,7 @@ def change_email() -> Response:
     if user.email_verified_at is None:
         user.email = address  # nothing verified to keep: show the pending address
         db.session.commit()
+    tokens.end_all(user.id)  # a reset or magic link mailed to the old address dies with the change
     flows.ask_verification(user.id, address, notify_old=True)
     audit("email_change_requested", user_id=user.id, session_id=principal.session_id)
     return _accepted("A confirmation link is on its way to the new address.")
@@ -118,6 +120,7 @@ def _mark_verified(user_id: int, address: str) -> User:
     except IntegrityError:
         db.session.rollback()
         raise Conflict("That email address now belongs to another account.") from None
+    tokens.end_all(user.id)
     return user
 
 
@@ -139,14 +142,20 @@ def reset_password_page() -> Response:
 
 @bp.post("/password/reset")
 def reset_password() -> Response:
-    """Set the password, end every session, then sign this browser in (the second factor still applies)."""
+    """Set the password, end every session, then sign this browser in (the second factor still applies).
+
+    Refused, changing nothing, when the token was mailed to an address that is
+    no longer the user's verified one, or when the account is locked.
+    """
     token = request.form.get("token") if is_form_post() else None
     state = auth_state()
     try:
         fields = read_fields("token", "new_password")
-        user = db.session.get(User, tokens.peek(fields["token"], RESET_PASSWORD, now=time.time()).user_id)
-        if user is None:
+        row = tokens.peek(fields["token"], RESET_PASSWORD, now=time.time())
+        user = db.session.get(User, row.user_id)
+        if user is None or user.email_key != email_key(row.email):
             raise tokens.InvalidLink()
+        refuse_if_locked(user)
         check_password(fields["new_password"], user.username, state.breaches)
         tokens.spend(fields["token"], RESET_PASSWORD, now=time.time())
     except AuthError as error:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from flask import Flask
 
 from auth.core.settings import Settings
+from auth.mfa import failure_cap
 from auth.mfa.cli import reset_mfa
 from auth.mfa.enrolment import require_enrolment
 from auth.mfa.factors import check_recovery_code, check_totp
@@ -40,8 +41,8 @@ def init_mfa(app: Flask, env: Mapping[str, str], settings: Settings) -> None:
     app.extensions[SECOND_FACTOR_EXTENSION] = MfaGate()
     app.register_blueprint(mfa_bp)
     app.register_blueprint(passkeys_bp)
-    add_reauth_method("totp", check_totp)
-    add_reauth_method("recovery_code", check_recovery_code)
+    add_reauth_method("totp", failure_cap.counted(check_totp))
+    add_reauth_method("recovery_code", failure_cap.counted(check_recovery_code))
     add_principal_check(require_enrolment)
     users.add_command(reset_mfa)
     fill_account_slot(app, "second-factors", "mfa/account.html", runs_script=True)

@@ -5,6 +5,12 @@ factor's method, when it began, the wrong codes so far and where to go
 after. An attempt lives five minutes and ends after five wrong codes.
 Opening a new attempt carries over the user's recent failures, so signing
 in with the password again does not buy five more guesses.
+
+Every code is counted *before* it is checked, by one conditional UPDATE
+(``failures < 5``) that either takes one of the attempt's five tries or
+finds none left: concurrent requests cannot all pass a check they read
+before any of them counted. The same is done per user, across attempts,
+by ``auth.mfa.failure_cap``, so the five-minute budget does not renew for ever.
 """
 
 from __future__ import annotations
@@ -53,12 +59,18 @@ def open_attempt(user_id: int, first_method: str, next_url: str | None, *, now: 
 
 
 def find(token: str | None, *, now: float) -> MfaAttempt | None:
-    """The live attempt behind a cookie value (ended ones included: the caller checks ``failures``)."""
+    """The live attempt behind a cookie value (ended ones included: the caller checks ``failures``).
+
+    Returned detached, as read: every later change is a conditional statement
+    on its row, and a request racing with one that finished the attempt reads
+    nothing from a row that is gone (no refresh of a deleted object).
+    """
     if not token or len(token) > 128:
         return None
     attempt = db.session.get(MfaAttempt, _hash(token))
     if attempt is None or now - attempt.created_at > ATTEMPT_SECONDS:
         return None
+    db.session.expunge(attempt)
     return attempt
 
 
@@ -71,14 +83,21 @@ def seconds_left(attempt: MfaAttempt, now: float) -> int:
     return max(1, int(attempt.created_at + ATTEMPT_SECONDS - now))
 
 
-def record_failure(attempt: MfaAttempt) -> int:
-    """Count a wrong code (atomically); returns the failures so far."""
-    db.session.execute(
-        update(MfaAttempt).where(MfaAttempt.id_hash == attempt.id_hash).values(failures=MfaAttempt.failures + 1)
-    )
+def take_try(attempt: MfaAttempt) -> bool:
+    """Count one code against the attempt before it is checked; False when its five are used up."""
+    taken = db.session.execute(
+        update(MfaAttempt)
+        .where(MfaAttempt.id_hash == attempt.id_hash, MfaAttempt.failures < MAX_FAILURES)
+        .values(failures=MfaAttempt.failures + 1)
+    ).rowcount
     db.session.commit()
-    db.session.refresh(attempt)
-    return attempt.failures
+    return taken == 1
+
+
+def failures_of(attempt: MfaAttempt) -> int:
+    """The tries the attempt has used (MAX_FAILURES once another request ended or finished it)."""
+    failures = db.session.scalar(select(MfaAttempt.failures).where(MfaAttempt.id_hash == attempt.id_hash))
+    return MAX_FAILURES if failures is None else failures
 
 
 def finish(attempt: MfaAttempt) -> bool:

@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 
 from auth.core.accounts import find_user
 from auth.core.audit import audit
-from auth.mfa import attempts, passkeys, totp
+from auth.mfa import attempts, failure_cap, passkeys, totp
 from auth.mfa.state import mfa_state
 
 
@@ -23,6 +23,7 @@ def reset_mfa(name: str) -> None:
     mfa_state().recovery.remove_all(user.id)
     removed = passkeys.remove_all(user.id)
     attempts.remove_for_user(user.id)
+    failure_cap.clear(user.id)
     audit("mfa_reset", user_id=user.id, totp=had_totp, passkeys=removed, by="cli")
     click.echo(
         f"Second factors of {user.username} removed: authenticator app {'yes' if had_totp else 'none'}, "

@@ -1,6 +1,7 @@
 """``MFA_REQUIRED_ROLES``: users with those roles must enrol a second factor before anything else.
 
-Runs in every ``login_required`` view. The roles are in the access token, so
+Runs in every ``login_required`` view and every form action of the built-in
+account page (``auth.web.guard.run_principal_checks``). The roles are in the access token, so
 for everyone without those roles the check costs a set intersection and no
 database query; only for users with them is the enrolment looked up.
 """
@@ -27,6 +28,8 @@ ENROLMENT_ENDPOINTS = frozenset(
         "auth.me",
         "auth.logout_all",
         "auth.reauthenticate",
+        "account_page.logout_all",
+        "account_page.end_session",
     }
 )
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, make_response, render_template, request
 
-from auth.core.accounts import find_user
 from auth.core.audit import audit
 from auth.core.errors import BadRequest, NotFound, Unauthorized
 from auth.core.state import auth_state
@@ -17,6 +16,7 @@ from auth.mfa.passkeys import PasskeyRejected, RelyingParty, passkey_json
 from auth.mfa.state import mfa_state
 from auth.web.guard import current_principal, login_required
 from auth.web.headers import allow_page_script
+from auth.web.limits import limiter
 from auth.web.login_limits import login_limits
 from auth.web.origins import own_origin, safe_next
 from auth.web.payload import json_body
@@ -28,6 +28,10 @@ bp = Blueprint(
     "passkeys", __name__, url_prefix="/auth/passkeys", template_folder=str(Path(__file__).with_name("templates"))
 )
 login_limit = login_limits[0]  # per client IP, failures only
+# RATELIMIT_PASSKEY_OPTIONS_IP: every call counts, not only failures (each writes a challenge row).
+options_limit = limiter.limit(
+    lambda: mfa_state().settings.options_limit, key_func=lambda: f"passkey-options:{request.remote_addr}"
+)
 MAX_NAME = 64
 
 
@@ -108,14 +112,15 @@ def remove(passkey_id: str) -> Response:
 
 
 @bp.post("/login/options")
+@options_limit
 @login_limit
 def login_options() -> Response:
+    """The same options whatever ``username`` says (it is checked, then ignored: see ``authentication_options``)."""
     body = _body() if request.content_length else {}
     username = body.get("username", "")
     if not isinstance(username, str) or len(username) > 64:
         raise BadRequest("The field 'username' must be a string of at most 64 characters.")
-    user = find_user(username) if username else None
-    return jsonify(success=True, options=passkeys.authentication_options(relying_party(), user, now=time.time()))
+    return jsonify(success=True, options=passkeys.authentication_options(relying_party(), now=time.time()))
 
 
 @bp.post("/login")

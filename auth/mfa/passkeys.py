@@ -177,19 +177,19 @@ def register(rp: RelyingParty, user: User, credential: dict[str, Any], name: str
     return passkey
 
 
-def authentication_options(rp: RelyingParty, user: User | None, *, now: float) -> dict[str, Any]:
-    """Request options; with ``user``, the user's passkeys are listed, else any discoverable one may answer.
+def authentication_options(rp: RelyingParty, *, now: float) -> dict[str, Any]:
+    """Request options for any discoverable passkey: the same for everyone.
 
-    An unknown username gets options like a user without passkeys would, so
-    the reply does not tell who has an account.
+    No username is looked up and no credential listed: every passkey here is
+    discoverable (registration requires a resident key), and a list would tell
+    anyone asking whether a username has passkeys, and which.
     """
     challenge = secrets.token_bytes(32)
-    allowed = [_descriptor(p) for p in passkeys_of(user.id)] if user is not None else []
     options = generate_authentication_options(
         rp_id=rp.id,
         challenge=challenge,
         timeout=TIMEOUT_MS,
-        allow_credentials=allowed or None,
+        allow_credentials=None,
         user_verification=UserVerificationRequirement.PREFERRED,
     )
     _remember(challenge, LOGIN, None, now)

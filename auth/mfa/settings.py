@@ -1,10 +1,18 @@
-"""The second-factor settings: WebAuthn relying party and the roles that must enrol."""
+"""The second-factor settings: WebAuthn relying party, the roles that must enrol, and the limits.
+
+``MFA_FAILURE_CAP``: wrong codes in a row (across attempts) after which a
+user's second step is closed until an operator unlocks it; NIST SP 800-63B
+allows at most 100. ``RATELIMIT_PASSKEY_OPTIONS_IP``: passkey sign-in
+options per client address (each writes a challenge row).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from limits import parse_many
 
 from auth.core.settings import ConfigError, Settings
 from auth.core.urls import origin_of
@@ -18,6 +26,8 @@ class MfaSettings:
     origins: tuple[str, ...]
     required_roles: frozenset[str]
     rp_name: str = "flask-auth"
+    failure_cap: int = 100
+    options_limit: str = "30 per minute"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], settings: Settings) -> MfaSettings:
@@ -25,7 +35,30 @@ class MfaSettings:
             rp_id=_rp_id(env.get("WEBAUTHN_RP_ID"), settings),
             origins=_origins(env.get("WEBAUTHN_ORIGINS")),
             required_roles=frozenset(r.strip() for r in (env.get("MFA_REQUIRED_ROLES") or "").split(",") if r.strip()),
+            failure_cap=_failure_cap(env.get("MFA_FAILURE_CAP")),
+            options_limit=_limit(env, "RATELIMIT_PASSKEY_OPTIONS_IP", "30 per minute"),
         )
+
+
+def _failure_cap(value: str | None) -> int:
+    if not value or not value.strip():
+        return 100
+    try:
+        cap = int(value.strip())
+    except ValueError:
+        raise ConfigError(f"MFA_FAILURE_CAP must be a whole number from 5 to 100, not {value!r}") from None
+    if not 5 <= cap <= 100:
+        raise ConfigError(f"MFA_FAILURE_CAP must be from 5 to 100 (NIST SP 800-63B allows at most 100), not {cap}")
+    return cap
+
+
+def _limit(env: Mapping[str, str], name: str, default: str) -> str:
+    value = (env.get(name) or "").strip() or default
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a rate limit such as '30 per minute', not {value!r}") from None
+    return value
 
 
 def _rp_id(value: str | None, settings: Settings) -> str | None:

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, jsonify, request
 from auth.core.audit import audit
 from auth.core.errors import AuthError, Conflict, InvalidCredentials, NotFound, TooManyRequests, Unauthorized
 from auth.core.state import auth_state
-from auth.mfa import attempts, totp
+from auth.mfa import attempts, failure_cap, totp
 from auth.mfa.factors import CODE_METHODS, check_code
 from auth.mfa.passkeys import passkey_json, passkeys_of
 from auth.mfa.state import mfa_state
@@ -72,13 +72,18 @@ def _verify() -> Response:
     user = db.session.get(User, attempt.user_id)
     if user is None:
         raise NoAttempt()
+    # Counted before the check, atomically: see auth.mfa.attempts and auth.mfa.failure_cap.
+    if not attempts.take_try(attempt):
+        raise AttemptEnded(retry_after=attempts.seconds_left(attempt, now))
+    failure_cap.take(user.id)
     if not check_code(fields["method"], user, fields["code"]):
-        failures = attempts.record_failure(attempt)
+        failures = attempts.failures_of(attempt)
         audit("mfa_failed", user_id=user.id, method=fields["method"], failures=failures)
         if failures >= attempts.MAX_FAILURES:
             audit("mfa_attempt_ended", user_id=user.id, failures=failures)
             raise AttemptEnded(retry_after=attempts.seconds_left(attempt, now))
         raise InvalidCredentials("That code is not right.")
+    failure_cap.clear(user.id)
     if not attempts.finish(attempt):
         raise NoAttempt()
     audit("mfa_used", user_id=user.id, method=fields["method"])

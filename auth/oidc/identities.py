@@ -3,10 +3,19 @@
 Rules:
 
 - a known ``(provider, subject)`` signs in as the user it is linked to;
+- an address the provider does not say is verified claims nothing: it is
+  never looked up, and a user made from it keeps it as an unverified address
+  (no ``email_key``), which blocks nobody and receives no mailed link. GitHub
+  accounts with an unverified primary address and Microsoft's ``common``
+  tenant (no ``email_verified`` at all) give such addresses; taking them at
+  their word would let anyone pre-claim another person's address;
 - with ``OIDC_LINK_VERIFIED_EMAIL``, a new one is linked to the user whose
   email matches, only when the provider says the address is verified *and*
   this server verified it for that user too (otherwise whoever registers an
   address first could capture the account of whoever owns it);
+- a provider-verified address that a verified user already holds, without
+  linking, is refused with ``email_in_use``. Only someone the provider vouches
+  owns the address can see that, so it tells a stranger nothing;
 - otherwise, with ``OIDC_CREATE_USERS``, a user without a password is made;
 - unlinking never removes a user's last way to sign in.
 """
@@ -20,6 +29,7 @@ import time
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from auth.core.accounts import find_by_verified_email
 from auth.core.addresses import email_key
 from auth.core.errors import Conflict, NotFound
 from auth.oidc.client import Profile
@@ -53,8 +63,8 @@ def user_for_sign_in(settings: OidcSettings, provider: str, profile: Profile) ->
         if user is None:
             raise LinkRefused("no_account")
         return user
-    owner = _user_with_email(profile.email) if profile.email else None
-    if owner is not None and settings.link_verified_email and profile.email_verified and owner.email_verified_at:
+    owner = find_by_verified_email(profile.email) if profile.email and profile.email_verified else None
+    if owner is not None and settings.link_verified_email:
         _add_identity(owner, provider, profile)
         return owner
     if owner is not None:
@@ -93,10 +103,6 @@ def unlink(user: User, identity_id: int) -> Identity:
     return identity
 
 
-def _user_with_email(email: str) -> User | None:
-    return db.session.scalar(select(User).where(User.email_key == email_key(email)))
-
-
 def _add_identity(user: User, provider: str, profile: Profile) -> Identity:
     identity = Identity(provider=provider, subject=profile.subject, email=profile.email, user_id=user.id)
     db.session.add(identity)
@@ -109,21 +115,26 @@ def _add_identity(user: User, provider: str, profile: Profile) -> Identity:
 
 
 def _create_user(provider: str, profile: Profile) -> User:
-    """A user without a password, named after the email or name the provider gave."""
-    now = time.time()
+    """A user without a password, named after the email or name the provider gave.
+
+    The address counts (``email_key`` set) only when the provider says it is
+    verified; otherwise it is kept as the user's unverified address, which
+    they can confirm with ``POST /auth/email`` like any other.
+    """
+    verified = bool(profile.email and profile.email_verified)
     user = User(
         username=_free_username(profile, provider),
         password_hash="",
         roles=[],
         email=profile.email,
-        email_key=email_key(profile.email) if profile.email else None,
-        email_verified_at=now if profile.email and profile.email_verified else None,
+        email_key=email_key(profile.email) if verified and profile.email else None,
+        email_verified_at=time.time() if verified else None,
     )
     user.username_key = username_key(user.username)
-    db.session.add(user)
-    db.session.flush()
-    db.session.add(Identity(provider=provider, subject=profile.subject, email=profile.email, user_id=user.id))
     try:
+        db.session.add(user)
+        db.session.flush()
+        db.session.add(Identity(provider=provider, subject=profile.subject, email=profile.email, user_id=user.id))
         db.session.commit()
     except IntegrityError:  # a concurrent first sign-in took the name, the email or the identity
         db.session.rollback()

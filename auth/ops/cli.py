@@ -148,7 +148,7 @@ def lock(name: str) -> None:
 @users.command("unlock")
 @click.argument("name")
 def unlock(name: str) -> None:
-    """Let NAME sign in again (their ended sessions stay ended)."""
+    """Let NAME sign in again, second step included (their ended sessions stay ended)."""
     user = _user(name)
     unlock_user(user)
     click.echo(f"Unlocked {user.username}.")

@@ -27,12 +27,12 @@ from flask import Blueprint, Flask, Response, current_app, g, make_response, red
 
 from auth.core.accounts import check_password, set_password
 from auth.core.audit import audit
-from auth.core.errors import AuthError, Unauthorized
+from auth.core.errors import AuthError, Forbidden, Unauthorized
 from auth.core.policy import check_password as check_new_password
 from auth.core.state import auth_state
 from auth.web.cookies import clear_auth_cookies, read_access, read_refresh
 from auth.web.csrf import csrf_token_for
-from auth.web.guard import Principal, authenticate
+from auth.web.guard import Principal, authenticate, run_principal_checks
 from auth.web.headers import allow_page_script, style_nonce
 from auth.web.limits import password_limit_for
 from auth.web.payload import UnsupportedContentType, is_form_post, read_fields
@@ -61,6 +61,7 @@ ERRORS = {
     "wrong-password": "The current password is wrong.",
     "mismatch": "The new passwords do not match.",
     "weak-password": "The new password was refused: choose a longer one that is not a common password.",
+    "mfa_enrolment_required": "Enrol a second factor first (see Second factors below); then you can change this.",
 }
 
 
@@ -121,7 +122,9 @@ def _back(visitor: Visitor, **query: str) -> Response:
 
 
 def _form_action(view: Callable[..., Response]) -> Callable[..., Response]:
-    """Form POSTs (or no body) only, from a signed-in visitor (JSON 415 or 401 otherwise)."""
+    """Form POSTs (or no body) only, from a signed-in visitor (JSON 415 or 401 otherwise),
+    who passes the checks every guarded view runs (``run_principal_checks``):
+    a refusal with a sentence of its own here comes back to the page, any other as JSON."""
 
     def action(**kwargs: Any) -> Response:
         if request.mimetype and not is_form_post():
@@ -130,6 +133,12 @@ def _form_action(view: Callable[..., Response]) -> Callable[..., Response]:
         if visitor is None:
             raise Unauthorized("Not authenticated: sign in again.")
         g.principal = visitor.principal  # what per-user limits key on
+        try:
+            run_principal_checks(visitor.principal)
+        except Forbidden as refused:
+            if refused.code in ERRORS:
+                return _back(visitor, error=refused.code)
+            raise
         return view(visitor, **kwargs)
 
     action.__name__ = view.__name__

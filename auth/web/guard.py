@@ -50,6 +50,12 @@ def add_principal_check(check: PrincipalCheck) -> None:
         _principal_checks.append(check)
 
 
+def run_principal_checks(principal: Principal) -> None:
+    """The checks every guarded call runs; any door that acts for a signed-in user calls this too."""
+    for check in _principal_checks:
+        check(principal)
+
+
 def current_principal() -> Principal:
     """The caller of a guarded view."""
     return g.principal
@@ -71,8 +77,7 @@ def login_required(view: F | None = None, *, roles: Iterable[str] = ()) -> F | C
             if not required <= set(principal.roles):
                 raise Forbidden(f"This needs the role(s): {', '.join(sorted(required))}.")
             g.principal = principal
-            for check in _principal_checks:
-                check(principal)
+            run_principal_checks(principal)
             return func(*args, **kwargs)
 
         return guarded  # type: ignore[return-value]
