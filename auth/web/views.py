@@ -214,12 +214,13 @@ def register() -> Response:
     if not state.settings.allow_registration:
         raise NotFound("Registration is disabled on this server.")
     try:
-        fields = read_fields("username", "password", optional=("email", "next"))
+        form = is_form_post()
+        fields = read_fields("username", "password", optional=("next",) if form else ("email",))
         name = check_username(fields["username"])
         check_new_password(fields["password"], name, state.breaches)
-        # The form always sends its (optional) email field; empty there means none.
-        given = "email" in fields and not (is_form_post() and not fields["email"])
-        email = check_email(fields["email"]) if given else None
+        # The form always sends its optional email field; left empty, it means none.
+        given = request.form.get("email", "").strip() if form else fields.get("email")
+        email = check_email(given) if given is not None and (given or not form) else None
         user = create_user(state, name, fields["password"], email=email)
     except AuthError as error:
         if is_form_post():
