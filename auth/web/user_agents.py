@@ -14,7 +14,7 @@ BROWSERS: tuple[tuple[str, str], ...] = (
     (r"\bOPR/|\bOpera\b", "Opera"),
     (r"\bSamsungBrowser/", "Samsung Internet"),
     (r"\bFirefox/|\bFxiOS/", "Firefox"),
-    (r"\bChrom(?:e|ium)/|\bCriOS/", "Chrome"),
+    (r"\b(?:Headless)?Chrom(?:e|ium)/|\bCriOS/", "Chrome"),
     (r"\bVersion/[\d.]+.*\bSafari/", "Safari"),
     (r"\bcurl/", "curl"),
     (r"\bpython-requests/|\bpython-httpx/|\bPython-urllib/", "a Python script"),
