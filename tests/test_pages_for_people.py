@@ -380,3 +380,30 @@ def test_the_session_list_shows_device_labels(app: Flask) -> None:
     client.post("/auth/login", json={"username": "alice", "password": PASSWORD}, headers={"User-Agent": agent})
     page = client.get("/auth/account").text
     assert ">Firefox on Linux</span>" in page and f'title="{agent}"' in page
+
+
+@pytest.mark.parametrize(
+    ("path", "page"), [("/auth/password/forgot", "/auth/password/forgot"), ("/auth/magic-link", "/auth/magic-link")]
+)
+def test_the_mail_request_forms_answer_alike_for_unknown_addresses(
+    make_app: Callable[..., Flask], sink: MailSink, path: str, page: str
+) -> None:
+    app = make_app(MAIL_URL=sink.url, ALLOW_MAGIC_LINKS="true")
+    result = app.test_cli_runner().invoke(
+        args=["users", "create", "alice", "--password-stdin", "--email", ADDRESS], input=PASSWORD + "\n"
+    )
+    assert result.exit_code == 0, result.output
+    form = app.test_client().get(page)
+    assert form.status_code == 200 and f'action="{path}"' in form.text and 'name="email"' in form.text
+    replies = [app.test_client().post(path, data={"email": a}, headers=SAME_ORIGIN) for a in (ADDRESS, "x@nobody.test")]
+    assert [r.status_code for r in replies] == [303, 303]
+    assert replies[0].headers["Location"] == replies[1].headers["Location"] == f"{page}?sent=1"
+    shown = app.test_client().get(f"{page}?sent=1").text
+    assert 'id="sent"' in shown and "If that address belongs to a verified account" in shown
+    assert app.extensions["mail"].outbox.wait_idle(30)
+    assert len(sink.to(ADDRESS)) == 1 and sink.to("x@nobody.test") == []  # only the real one got mail
+    bad = app.test_client().post(path, data={"email": "not an address"}, headers=SAME_ORIGIN)
+    assert bad.status_code == 400 and bad.mimetype == "text/html" and 'id="error"' in bad.text
+    # The sign-in page's link to ask again, from a dead link's page.
+    dead = app.test_client().get("/auth/password/reset?token=no-such-token").text
+    assert 'id="ask-again" href="/auth/password/forgot"' in dead

@@ -24,7 +24,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import pyotp
@@ -48,9 +47,9 @@ def wait_for(url: str, proc: subprocess.Popen[bytes], what: str) -> None:
         if proc.poll() is not None:
             raise SystemExit(f"{what} exited with {proc.returncode}")
         try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
+            requests.get(url, timeout=2)
+            return
+        except requests.RequestException:
             time.sleep(0.2)
     raise SystemExit(f"{what} did not answer at {url}")
 

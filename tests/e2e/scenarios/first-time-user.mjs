@@ -104,7 +104,13 @@ export default function firstTimeUser({ check, sleep, waitForUrl, ScenarioFailur
       check(secret && secret === (await s.text("#totp-secret")), `the QR code's text alternative "${label}" does not carry the key`);
       await s.fill('input[name="totp-code"]', totp(secret, Date.now()));
       await s.click("#totp-confirm");
-      await s.waitFor("#recovery-list li");
+      try {
+        await s.waitFor("#recovery-list li");
+      } catch (error) {
+        const said = await s.evaluate(() => document.querySelector("#mfa-error")?.textContent ?? "");
+        const typed = await s.evaluate(() => /** @type {HTMLInputElement | null} */ (document.querySelector("#totp-code"))?.value ?? "");
+        throw new ScenarioFailure(`no recovery codes after "Turn on" (the page says "${said}"; the field holds "${typed}"): ${error}`);
+      }
       /** @type {string[]} */
       const recovery = await s.evaluate(() => [...document.querySelectorAll("#recovery-list li")].map((li) => li.textContent ?? ""));
       check(recovery.length >= 2, `recovery codes shown: ${recovery.join(",")}`);
