@@ -86,7 +86,12 @@ export default function ({ helpers, check, waitForUrl }) {
         await onApi("/auth/account");
         await s.waitFor("#totp-setup");
         await s.click("#totp-setup");
-        await s.waitFor("#totp-qr svg");
+        try {
+          await s.waitFor("#totp-qr svg");
+        } catch (error) {
+          const said = await s.evaluate(() => document.querySelector("#mfa-error")?.textContent ?? "");
+          throw new Error(`no QR code after "Set up" (the page says "${said}"): ${error}`);
+        }
         const secret = await s.text("#totp-secret");
         await s.fill('input[name="totp-code"]', totp(secret, Date.now()));
         await s.click("#totp-confirm");
