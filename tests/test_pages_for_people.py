@@ -102,6 +102,7 @@ def test_me_is_json_for_clients_and_a_redirect_for_navigations(app: Flask) -> No
     assert client.get("/auth/me", headers={"Accept": "*/*"}).mimetype == "application/json"
     navigated = client.get("/auth/me", headers=HTML)
     assert navigated.status_code == 303 and navigated.headers["Location"] == "/auth/login"
+    assert "Accept" in navigated.headers["Vary"] and "Accept" in client.get("/auth/me").headers["Vary"]
     assert app.test_client().get("/auth/me").status_code == 401  # JSON 401 without a session, as before
 
 

@@ -148,9 +148,9 @@ def logout_all() -> Response:
 @bp.get("/me")
 def me() -> Response:
     """The user as JSON; a browser navigating here is sent to the signed-in page instead."""
-    if wants_page():
-        return redirect(url_for("auth.signin_page"), code=303)
-    return _me()
+    response = redirect(url_for("auth.signin_page"), code=303) if wants_page() else _me()
+    response.vary.add("Accept")  # the reply depends on it
+    return response
 
 
 @login_required
