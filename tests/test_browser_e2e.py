@@ -477,6 +477,8 @@ def plan(tmp: Path, https_port: int, ca: Path, oidc_issuer: str, mail_url: str) 
             # Mail goes to the SMTP sink in the pytest process; links open the app's pages.
             "MAIL_URL": mail_url,
             "ALLOW_MAGIC_LINKS": "true",
+            # The built-in registration page (tests/e2e/scenarios/first-time-user.mjs).
+            "ALLOW_REGISTRATION": "true",
             **extra,
         }
 

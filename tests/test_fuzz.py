@@ -4,7 +4,8 @@ Whatever arrives (arbitrary JSON values, wrong types, deep nesting, random
 bytes under any content type, invalid UTF-8, bodies over the size limit) the
 reply is never a 5xx, and is JSON with ``success`` (false and a non-empty
 ``message`` on failure). The exceptions are the built-in pages' form posts:
-``POST /auth/login`` (HTML or a redirect) and ``POST /auth/logout`` (a redirect).
+``POST /auth/login`` and ``POST /auth/register`` (HTML or a redirect) and
+``POST /auth/logout`` (a redirect).
 
 Every test runs against SQLite and PostgreSQL: PostgreSQL enforces column
 lengths that SQLite ignores, so a value too long to store is a 500 only there.
@@ -119,14 +120,14 @@ def encode(value: Any, ascii_only: bool) -> bytes:
 
 
 def assert_well_formed(response: TestResponse, endpoint: Endpoint, content_type: str) -> None:
-    """No 5xx; JSON with ``success``; failures say why. HTML only for the sign-in form."""
+    """No 5xx; JSON with ``success``; failures say why. HTML only for the sign-in and registration forms."""
     where = f"{endpoint.id} [{content_type!r}] -> {response.status_code}"
     assert response.status_code < 500, f"{where}: {response.get_data()[:300]!r}"
     form_post = content_type.split(";")[0].strip() in FORM_TYPES
-    if response.mimetype == "text/html" and form_post and endpoint.path == "/auth/login":
+    if response.mimetype == "text/html" and form_post and endpoint.path in ("/auth/login", "/auth/register"):
         return
-    if response.status_code == 303 and form_post and endpoint.path in ("/auth/login", "/auth/logout"):
-        return  # after the sign-in form, and the built-in pages' sign-out button
+    if response.status_code == 303 and form_post and endpoint.path in ("/auth/login", "/auth/register", "/auth/logout"):
+        return  # after the sign-in and registration forms, and the built-in pages' sign-out button
     assert response.mimetype == "application/json", f"{where}: {response.mimetype}"
     body = response.get_json()
     assert isinstance(body, dict) and isinstance(body.get("success"), bool), f"{where}: {body!r}"

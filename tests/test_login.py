@@ -39,8 +39,8 @@ def test_usernames_compare_case_insensitively_after_normalisation(make_user, log
 def test_form_body_from_the_sign_in_page(make_user, client):
     make_user()
     reply = client.post("/auth/login", data={"username": "alice", "password": PASSWORD})
-    assert reply.status_code == 200
-    assert "signed in as <strong>alice</strong>" in reply.text
+    assert reply.status_code == 303 and reply.headers["Location"] == "/auth/login"
+    assert "signed in as <strong>alice</strong>" in client.get("/auth/login").text
     assert client.get("/auth/me").status_code == 200
 
 

@@ -36,7 +36,7 @@ def test_the_account_page_shows_the_second_factor_section_with_its_nonced_script
     page = client.get("/auth/account")
     assert page.status_code == 200
     assert 'id="second-factors-heading">Second factors</h2>' in page.text
-    assert '<section id="mfa-account">' in page.text and 'id="totp-setup"' in page.text
+    assert '<div id="mfa-account">' in page.text and 'id="totp-setup"' in page.text
     csp = page.headers["Content-Security-Policy"]
     nonce = re.search(r"script-src 'nonce-([^']+)'", csp)
     assert nonce, csp

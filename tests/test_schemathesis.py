@@ -57,15 +57,18 @@ CHECKS = [
 ]
 NEGATIVE_CHECKS = [*CHECKS, negative_data_rejection]
 HTML_OPERATIONS = {
+    ("GET", "/"),  # a redirect to the sign-in page, with Werkzeug's small HTML body
     ("GET", "/auth/login"),
     ("GET", "/auth/email/verify"),
     ("GET", "/auth/password/reset"),
     ("GET", "/auth/magic-link"),
     ("GET", "/auth/passkeys/login"),
     ("GET", "/auth/account"),
+    ("GET", "/auth/register"),
+    ("GET", "/auth/password/forgot"),
 }
 # Operations whose form-encoded posts come from a built-in page and answer with that page.
-FORM_PAGE_PATHS = {"/auth/login", "/auth/mfa/verify"}
+FORM_PAGE_PATHS = {"/auth/login", "/auth/mfa/verify", "/auth/register", "/auth/password/forgot", "/auth/magic-link"}
 # Prometheus text format when it succeeds; JSON failures like every other endpoint.
 TEXT_OPERATIONS = {("GET", "/metrics")}
 # Invalid data must be refused with one of these; 413 is the right refusal of an oversized field.

@@ -39,6 +39,46 @@ PAGES = {
 }
 
 
+#: Where a person whose link failed asks for a new one: (endpoint, label).
+AGAIN = {
+    VERIFY_EMAIL: ("account_page.page", "Send a new confirmation link from your account page"),
+    RESET_PASSWORD: ("mail.forgot_password_page", "Ask for a new reset link"),
+    MAGIC_LINK: ("mail.magic_link_page", "Ask for a new sign-in link"),
+}
+
+#: The pages that ask for a mail: (title, intro, button, endpoint of the form's POST).
+REQUESTS = {
+    RESET_PASSWORD: (
+        "Forgot your password?",
+        "Enter the email address of your account; we mail you a link to choose a new password.",
+        "Send reset link",
+        "mail.forgot_password",
+    ),
+    MAGIC_LINK: (
+        "Sign in by email",
+        "Enter the email address of your account; we mail you a link that signs you in.",
+        "Email me a link",
+        "mail.magic_link",
+    ),
+}
+
+
+def render_request(kind: str, *, sent: str | None = None, error: str | None = None, status: int = 200) -> Response:
+    """The form that asks for a reset or sign-in mail; ``sent`` after the post (the same for every address)."""
+    title, intro, button, endpoint = REQUESTS[kind]
+    html = render_template(
+        "mail/request.html",
+        title=title,
+        intro=intro,
+        button=button,
+        action=url_for(endpoint),
+        sent=sent,
+        error=error,
+        nonce=style_nonce(),
+    )
+    return make_response(html, status)
+
+
 def render_page(
     kind: str, *, token: str | None, error: str | None = None, done: str | None = None, status: int = 200
 ) -> Response:
@@ -53,6 +93,7 @@ def render_page(
         button=page["button"],
         hint=page["hint"],
         action=url_for(page["endpoint"]),
+        again={"url": url_for(AGAIN[kind][0]), "label": AGAIN[kind][1]},
         nonce=style_nonce(),
     )
     return make_response(html, status)

@@ -120,10 +120,23 @@ def connect(destination: Destination) -> smtplib.SMTP:
     return client
 
 
+def console_text(message: EmailMessage) -> str:
+    """The mail as a person reads it: the headers and the decoded plain-text part.
+
+    ``as_string()`` would print the transfer encoding (quoted-printable turns
+    ``=`` into ``=3D`` and breaks long lines with ``=``), so a printed link
+    could not be copied.
+    """
+    headers = "\n".join(f"{name}: {message[name]}" for name in ("From", "To", "Subject", "Date") if message[name])
+    part = message.get_body(preferencelist=("plain",))
+    body = part.get_content() if part is not None else "(no plain-text part)"
+    return f"{headers}\n\n{body.rstrip()}"
+
+
 def deliver(destination: Destination, message: EmailMessage) -> None:
     """Send one message; raises OSError or SMTPException on failure."""
     if destination.scheme == "console":
-        sys.stdout.write(f"----- mail (MAIL_URL=console:) -----\n{message.as_string()}\n----- end of mail -----\n")
+        sys.stdout.write(f"----- mail (MAIL_URL=console:) -----\n{console_text(message)}\n----- end of mail -----\n")
         sys.stdout.flush()
         return
     client = connect(destination)

@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify, redirect, request, url_for
 from sqlalchemy.exc import IntegrityError
 
 from auth.core.accounts import find_by_verified_email, refuse_if_locked, set_password
 from auth.core.addresses import check_email, email_key
 from auth.core.audit import audit
-from auth.core.errors import AccountLocked, AuthError, Conflict, Unauthorized
+from auth.core.errors import AccountLocked, AuthError, Conflict, ReauthRequired, Unauthorized
 from auth.core.policy import check_password
 from auth.core.state import auth_state
 from auth.mail import flows, tokens
 from auth.mail.limits import mail_address_limit, mail_ip_limit
-from auth.mail.pages import link_page, render_page
-from auth.mail.state import require_magic_links, require_mail
+from auth.mail.pages import link_page, render_page, render_request
+from auth.mail.state import mail_state, require_magic_links, require_mail
 from auth.web.guard import current_principal, login_required
 from auth.web.limits import limited
 from auth.web.payload import is_form_post, read_fields
@@ -32,11 +32,19 @@ from models.mail_token import MAGIC_LINK, RESET_PASSWORD, VERIFY_EMAIL
 bp = Blueprint("mail", __name__, url_prefix="/auth", template_folder="templates")
 
 ACCEPTED = "If that address belongs to a verified account, a mail is on its way."
+ALREADY_VERIFIED = "This address is already verified for your account."
 
 
 @bp.before_request
 def _mail_configured() -> None:
     require_mail()
+
+
+@bp.app_context_processor
+def _mail_pages() -> dict[str, object]:
+    """``mail_pages`` for the built-in sign-in page's links (and the account page's email slot)."""
+    settings = mail_state().settings
+    return {"mail_pages": {"forgot": settings.enabled, "magic": settings.enabled and settings.allow_magic_links}}
 
 
 def _accepted(message: str = ACCEPTED) -> Response:
@@ -64,19 +72,41 @@ def _sign_in_on_page(kind: str, user: User, method: str) -> Response:
 # --- email address -------------------------------------------------------------------
 
 
+ACCOUNT_PAGE = "/auth/account"
+
+
 @bp.post("/email")
-@login_required
-@recent_sign_in_required
 @limited(mail_ip_limit, mail_address_limit)
 def change_email() -> Response:
-    """Set or change the address: it counts once the link mailed to it is opened."""
+    """Set or change the address: it counts once the link mailed to it is opened.
+
+    JSON gets JSON; the account page's form gets a 303 back to the page with a
+    notice or an error code (a missing session goes to the sign-in page).
+    """
+    if not is_form_post():
+        return _change_email()
+    try:
+        reply = _change_email()
+    except Unauthorized:
+        return redirect(url_for("auth.signin_page", next=ACCOUNT_PAGE), code=303)
+    except ReauthRequired:
+        return redirect(f"{ACCOUNT_PAGE}?error=reauth-needed#email-heading", code=303)
+    except AuthError:
+        return redirect(f"{ACCOUNT_PAGE}?error=bad-email#email-heading", code=303)
+    notice = "email-unchanged" if (reply.get_json() or {}).get("message") == ALREADY_VERIFIED else "email-sent"
+    return redirect(f"{ACCOUNT_PAGE}?notice={notice}#email-heading", code=303)
+
+
+@login_required
+@recent_sign_in_required
+def _change_email() -> Response:
     principal = current_principal()
     user = db.session.get(User, int(principal.user_id))
     if user is None:
         raise Unauthorized("This user no longer exists.")
     address = check_email(read_fields("email")["email"])
     if user.email_key == email_key(address):
-        return _accepted("This address is already verified for your account.")
+        return _accepted(ALREADY_VERIFIED)
     if user.email_verified_at is None:
         user.email = address  # nothing verified to keep: show the pending address
         db.session.commit()
@@ -127,11 +157,27 @@ def _mark_verified(user_id: int, address: str) -> User:
 # --- password reset ------------------------------------------------------------------
 
 
+@bp.get("/password/forgot")
+def forgot_password_page() -> Response:
+    """The built-in form that asks for a reset mail; ``?sent=1`` after it was posted."""
+    return render_request(RESET_PASSWORD, sent=ACCEPTED if request.args.get("sent") == "1" else None)
+
+
 @bp.post("/password/forgot")
 @limited(mail_ip_limit, mail_address_limit)
 def forgot_password() -> Response:
-    """202 alike for every well-formed address: the lookup happens on the outbox's worker."""
-    flows.ask_reset(check_email(read_fields("email")["email"]))
+    """202 alike for every well-formed address: the lookup happens on the outbox's worker.
+
+    The built-in form gets a 303 to the same "a mail is on its way" page for every address.
+    """
+    try:
+        flows.ask_reset(check_email(read_fields("email")["email"]))
+    except AuthError as error:
+        if is_form_post():
+            return render_request(RESET_PASSWORD, error=error.message, status=error.status)
+        raise
+    if is_form_post():
+        return redirect(url_for("mail.forgot_password_page", sent="1"), code=303)
     return _accepted()
 
 
@@ -176,14 +222,25 @@ def reset_password() -> Response:
 @bp.post("/magic-link")
 @limited(mail_ip_limit, mail_address_limit)
 def magic_link() -> Response:
+    """202 alike for every well-formed address; the built-in form gets a 303 to the same page for every address."""
     require_magic_links()
-    flows.ask_magic_link(check_email(read_fields("email")["email"]))
+    try:
+        flows.ask_magic_link(check_email(read_fields("email")["email"]))
+    except AuthError as error:
+        if is_form_post():
+            return render_request(MAGIC_LINK, error=error.message, status=error.status)
+        raise
+    if is_form_post():
+        return redirect(url_for("mail.magic_link_page", sent="1"), code=303)
     return _accepted()
 
 
 @bp.get("/magic-link")
 def magic_link_page() -> Response:
+    """The mailed link's page with ``?token=``; without one, the form that asks for a link."""
     require_magic_links()
+    if "token" not in request.args:
+        return render_request(MAGIC_LINK, sent=ACCEPTED if request.args.get("sent") == "1" else None)
     return link_page(MAGIC_LINK, request.args.get("token"))
 
 

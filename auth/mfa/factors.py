@@ -48,3 +48,21 @@ def check_code(method: str, user: User, code: str) -> bool:
     if method == RECOVERY_CODE:
         return check_recovery_code(user, code)
     return False
+
+
+REFUSALS = {
+    (TOTP, False): "That code is not right: check the app shows this account's code, and type the current one.",
+    (TOTP, True): "That code was already used: wait for the next code in your app.",
+    (RECOVERY_CODE, False): "That recovery code is not right: check it against your saved list.",
+    (RECOVERY_CODE, True): "That recovery code was already used: each one works once; use another.",
+}
+
+
+def refusal(method: str, user: User, code: str) -> str:
+    """The sentence for a refused code: wrong, or right but already used (a replayed
+    authenticator code, a spent recovery code), so a person knows what to do next."""
+    if method == TOTP:
+        spent = totp.was_spent(mfa_state().box, user.id, code, now=time.time())
+    else:
+        spent = method == RECOVERY_CODE and mfa_state().recovery.was_used(user.id, code)
+    return REFUSALS.get((method, spent), "That code is not right.")

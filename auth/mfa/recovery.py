@@ -61,6 +61,19 @@ class RecoveryCodes:
         db.session.commit()
         return claimed == 1
 
+    def was_used(self, user_id: int, code: str) -> bool:
+        """After a refusal: is ``code`` one of the user's codes that was already used?"""
+        if not 8 <= len(code) <= 32:
+            return False
+        used = db.session.scalar(
+            select(RecoveryCode.id).where(
+                RecoveryCode.user_id == user_id,
+                RecoveryCode.code_hash == self._hash(user_id, code),
+                RecoveryCode.used_at.is_not(None),
+            )
+        )
+        return used is not None
+
     @staticmethod
     def left(user_id: int) -> int:
         return (

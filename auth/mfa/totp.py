@@ -88,6 +88,27 @@ def check_code(box: SecretBox, user_id: int, code: str, *, now: float, pending: 
     return False
 
 
+def was_spent(box: SecretBox, user_id: int, code: str, *, now: float) -> bool:
+    """After a refusal: was ``code`` right for a step inside the window that is already spent?
+
+    Only for telling a person "that code was already used" apart from "that code is wrong".
+    """
+    row = db.session.get(TotpSecret, user_id)
+    code = code.strip().replace(" ", "")
+    if row is None or len(code) != DIGITS or not code.isdigit():
+        return False
+    try:
+        totp = _totp(box.open(row.secret_enc, user_id))
+    except (InvalidTag, ValueError):
+        return False
+    current = totp.timecode(now)
+    return any(
+        hmac.compare_digest(totp.generate_otp(step), code)
+        for step in range(current - SKEW_STEPS, current + SKEW_STEPS + 1)
+        if step <= row.last_step
+    )
+
+
 def confirm(box: SecretBox, user_id: int, code: str, *, now: float) -> bool:
     if not check_code(box, user_id, code, now=now, pending=True):
         return False

@@ -11,7 +11,7 @@ from auth.core.audit import audit
 from auth.core.errors import AuthError, Conflict, InvalidCredentials, NotFound, TooManyRequests, Unauthorized
 from auth.core.state import auth_state
 from auth.mfa import attempts, failure_cap, totp
-from auth.mfa.factors import CODE_METHODS, check_code
+from auth.mfa.factors import CODE_METHODS, check_code, refusal
 from auth.mfa.passkeys import passkey_json, passkeys_of
 from auth.mfa.state import mfa_state
 from auth.web.cookies import clear_mfa_pending, read_mfa_pending
@@ -52,7 +52,13 @@ def verify() -> Response:
         return _verify()
     except AuthError as error:
         if is_form_post():
-            page = render_signin(error=error.message, status=error.status, next_url=request.form.get("next"), mfa=True)
+            page = render_signin(
+                error=error.message,
+                status=error.status,
+                next_url=request.form.get("next"),
+                mfa=True,
+                mfa_method=request.form.get("method", "totp"),
+            )
             if error.retry_after is not None:
                 page.headers["Retry-After"] = str(error.retry_after)
             return page
@@ -82,7 +88,7 @@ def _verify() -> Response:
         if failures >= attempts.MAX_FAILURES:
             audit("mfa_attempt_ended", user_id=user.id, failures=failures)
             raise AttemptEnded(retry_after=attempts.seconds_left(attempt, now))
-        raise InvalidCredentials("That code is not right.")
+        raise InvalidCredentials(refusal(fields["method"], user, fields["code"]))
     failure_cap.clear(user.id)
     if not attempts.finish(attempt):
         raise NoAttempt()

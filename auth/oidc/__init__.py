@@ -14,6 +14,7 @@ from flask import Flask
 from auth.oidc.settings import OidcSettings
 from auth.oidc.state import OidcState
 from auth.oidc.views import bp
+from auth.web.account_slots import add_account_messages, fill_account_slot
 
 SENTENCES = {
     "access_denied": "You cancelled the sign-in at the provider.",
@@ -35,3 +36,14 @@ def init_oidc(app: Flask, env: Mapping[str, str]) -> None:
     app.extensions["oidc"] = OidcState.build(OidcSettings.from_env(env))
     app.extensions.setdefault("signin_errors", {}).update(SENTENCES)
     app.register_blueprint(bp)
+    if app.extensions["oidc"].providers():
+        fill_account_slot(app, "providers", "oidc/account.html")
+        add_account_messages(
+            app,
+            notices={"identity-linked": "The provider is linked.", "identity-unlinked": "The provider is unlinked."},
+            errors={
+                "last-way-in": "That is your last way to sign in: set a password or link another provider first.",
+                "no-such-identity": "That provider is not linked to your account.",
+                "unknown-provider": "That sign-in provider is not configured on this server.",
+            },
+        )

@@ -55,9 +55,12 @@ class Profile:
     email: str | None
     email_verified: bool
     name: str | None
+    preferred_username: str | None = None
 
     @classmethod
-    def of(cls, subject: object, email: object, email_verified: object, name: object) -> Profile:
+    def of(
+        cls, subject: object, email: object, email_verified: object, name: object, preferred_username: object = None
+    ) -> Profile:
         """A profile from a provider's claims: a subject that fits, an email only when it is a plausible one."""
         if not isinstance(subject, str) or not subject or len(subject) > MAX_SUBJECT:
             raise ProviderError("token_rejected", "the subject is missing or longer than 255 characters")
@@ -67,6 +70,7 @@ class Profile:
             email=address,
             email_verified=address is not None and email_verified is True,
             name=name if isinstance(name, str) else None,
+            preferred_username=preferred_username if isinstance(preferred_username, str) else None,
         )
 
 
@@ -106,7 +110,13 @@ class OidcClient:
         claims = self.verify_id_token(token["id_token"], nonce=nonce, access_token=token.get("access_token"))
         if not claims.get("email") and metadata.get("userinfo_endpoint"):
             claims = {**self._userinfo(metadata["userinfo_endpoint"], token), **claims}
-        return Profile.of(claims.get("sub"), claims.get("email"), claims.get("email_verified"), claims.get("name"))
+        return Profile.of(
+            claims.get("sub"),
+            claims.get("email"),
+            claims.get("email_verified"),
+            claims.get("name"),
+            claims.get("preferred_username"),
+        )
 
     def verify_id_token(self, id_token: str, *, nonce: str, access_token: str | None) -> dict[str, Any]:
         metadata = self.metadata()

@@ -50,7 +50,7 @@ class GithubClient:
         for entry in emails if isinstance(emails, list) else []:
             if isinstance(entry, dict) and entry.get("primary") and isinstance(entry.get("email"), str):
                 email, verified = entry["email"], entry.get("verified") is True
-        return Profile.of(str(user["id"]), email, verified, user.get("name") or user.get("login"))
+        return Profile.of(str(user["id"]), email, verified, user.get("name"), user.get("login"))
 
     def _session(self, redirect_uri: str) -> OAuth2Session:
         return oauth_session(self.config, redirect_uri, "client_secret_post")

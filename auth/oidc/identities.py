@@ -38,6 +38,7 @@ from models import Identity, User, db
 from models.user import username_key
 
 NOT_IN_USERNAME = re.compile(r"[^\w.@+-]+")
+HANDLE = re.compile(r"[A-Za-z][\w.-]*")  # letters first: not a numeric or random-looking id
 
 
 class LinkRefused(Exception):
@@ -115,7 +116,7 @@ def _add_identity(user: User, provider: str, profile: Profile) -> Identity:
 
 
 def _create_user(provider: str, profile: Profile) -> User:
-    """A user without a password, named after the email or name the provider gave.
+    """A user without a password, named after the person (see ``username_base``).
 
     The address counts (``email_key`` set) only when the provider says it is
     verified; otherwise it is kept as the user's unverified address, which
@@ -142,12 +143,26 @@ def _create_user(provider: str, profile: Profile) -> User:
     return user
 
 
+def username_base(profile: Profile, provider: str) -> str:
+    """The person's name for a new user: the provider's preferred username, else the
+    email's local part, else their name, else a subject that reads like a handle
+    (a test provider's "alice"; never an opaque id such as Google's digits);
+    sanitised to what a username may hold. The provider's own name only when
+    it gave none of them."""
+    handle = profile.subject if len(profile.subject) <= 32 and HANDLE.fullmatch(profile.subject) else None
+    local_part = profile.email.split("@")[0] if profile.email else None
+    for candidate in (profile.preferred_username, local_part, profile.name, handle):
+        base = NOT_IN_USERNAME.sub("-", (candidate or "").strip()).strip("-.@+")[:48]
+        if len(base) >= 3:
+            return base
+        if base:
+            return f"{base}-{provider}"[:48]
+    return provider
+
+
 def _free_username(profile: Profile, provider: str) -> str:
     """``alice`` from alice@example.com; ``alice-3f9a`` when ``alice`` is taken."""
-    base = profile.email.split("@")[0] if profile.email else (profile.name or provider)
-    base = NOT_IN_USERNAME.sub("-", base).strip("-.")[:48] or provider
-    if len(base) < 3:
-        base = f"{base}-{provider}"[:48]
+    base = username_base(profile, provider)
     candidate = base
     while db.session.scalar(select(User.id).where(User.username_key == username_key(candidate))) is not None:
         candidate = f"{base}-{secrets.token_hex(2)}"

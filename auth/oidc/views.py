@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, jsonify, redirect, request, url_for
 
 from auth.core.audit import audit
-from auth.core.errors import AccountLocked, NotFound, Unauthorized
+from auth.core.errors import AccountLocked, Conflict, NotFound, ReauthRequired, Unauthorized
 from auth.core.state import auth_state
 from auth.oidc import flow
 from auth.oidc.client import Profile, ProviderError
@@ -34,8 +34,17 @@ bp = Blueprint("oidc", __name__, url_prefix="/auth", template_folder="templates"
 
 @bp.app_context_processor
 def _providers_for_pages() -> dict[str, object]:
-    """``oidc_providers`` for the built-in sign-in page's buttons."""
-    return {"oidc_providers": oidc_state().providers()}
+    """``oidc_providers`` for the built-in sign-in page's buttons; ``oidc_identities(user_id)``
+    for the account page's slot."""
+    oidc = oidc_state()
+
+    def identities(user_id: int) -> list[dict[str, str]]:
+        return [
+            {"id": str(i.id), "provider": i.provider, "label": oidc.label(i.provider), "email": i.email or ""}
+            for i in identities_of(user_id)
+        ]
+
+    return {"oidc_providers": oidc.providers(), "oidc_identities": identities}
 
 
 @bp.get("/oidc/providers")
@@ -112,11 +121,31 @@ def callback(name: str) -> Response:
     return response
 
 
+ACCOUNT_PAGE = "/auth/account"
+
+
 @bp.post("/oidc/<name>/link")
+def start_link(name: str) -> Response:
+    """Where to send the browser to link a provider: this server's start URL with a short-lived ticket.
+
+    JSON gets ``{"url"}``; the account page's form is sent there (303), or
+    back to the page with an error code.
+    """
+    if not is_form_post():
+        return _start_link(name)
+    try:
+        return redirect(_start_link(name).get_json()["url"], code=303)
+    except ReauthRequired:
+        return redirect(f"{ACCOUNT_PAGE}?error=reauth-needed#providers-heading", code=303)
+    except Unauthorized:
+        return redirect(url_for("auth.signin_page", next=ACCOUNT_PAGE), code=303)
+    except NotFound:
+        return redirect(f"{ACCOUNT_PAGE}?error=unknown-provider#providers-heading", code=303)
+
+
 @login_required
 @recent_sign_in_required
-def start_link(name: str) -> Response:
-    """Where to send the browser to link a provider: this server's start URL with a short-lived ticket."""
+def _start_link(name: str) -> Response:
     state = auth_state()
     if name not in oidc_state().clients:
         raise NotFound("No such sign-in provider.")
@@ -159,6 +188,20 @@ def remove_identity(identity_id: str) -> Response:
     removed = unlink(user, int(identity_id))
     audit("identity_unlinked", user_id=user.id, session_id=principal.session_id, provider=removed.provider)
     return jsonify(success=True, message="Identity unlinked")
+
+
+@bp.post("/identities/<identity_id>/unlink")
+def unlink_form(identity_id: str) -> Response:
+    """The account page's "unlink" form: ``DELETE /auth/identities/<id>``, answered with a 303 back to the page."""
+    try:
+        remove_identity(identity_id)
+    except Unauthorized:
+        return redirect(url_for("auth.signin_page", next=ACCOUNT_PAGE), code=303)
+    except Conflict:
+        return redirect(f"{ACCOUNT_PAGE}?error=last-way-in#providers-heading", code=303)
+    except NotFound:
+        return redirect(f"{ACCOUNT_PAGE}?error=no-such-identity#providers-heading", code=303)
+    return redirect(f"{ACCOUNT_PAGE}?notice=identity-unlinked#providers-heading", code=303)
 
 
 def _linked(name: str, session_id: str, profile: Profile, next_url: str | None) -> Response:

@@ -23,38 +23,38 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, g, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, g, make_response, redirect, render_template, request, url_for
 
 from auth.core.accounts import check_password, set_password
 from auth.core.audit import audit
 from auth.core.errors import AuthError, Forbidden, Unauthorized
 from auth.core.policy import check_password as check_new_password
 from auth.core.state import auth_state
+from auth.web.account_slots import SLOTS, add_account_messages, fill_account_slot
 from auth.web.cookies import clear_auth_cookies, read_access, read_refresh
 from auth.web.csrf import csrf_token_for
 from auth.web.guard import Principal, authenticate, run_principal_checks
 from auth.web.headers import allow_page_script, style_nonce
 from auth.web.limits import password_limit_for
 from auth.web.payload import UnsupportedContentType, is_form_post, read_fields
+from auth.web.recent import is_recent, reauth_method
 from auth.web.replies import session_reply
 from auth.web.signin_page import render_signin
+from auth.web.user_agents import device_label
 from auth.web.views import rotate_refresh
 from models import User, db
+
+__all__ = ["add_account_messages", "bp", "fill_account_slot"]
 
 bp = Blueprint("account_page", __name__, url_prefix="/auth/account")
 
 PAGE = "/auth/account"
 
-#: The slots capabilities fill, in page order: (slot, heading).
-SLOTS: tuple[tuple[str, str], ...] = (
-    ("email", "Email"),
-    ("second-factors", "Second factors"),
-    ("providers", "Linked providers"),
-)
-
 NOTICES = {
     "session-ended": "The session was signed out.",
     "password-changed": "Your password was changed. Your other sessions were signed out.",
+    "password-set": "Your password is set. Your other sessions were signed out.",
+    "reauthenticated": "Confirmed: for a few minutes you can make sensitive changes.",
 }
 ERRORS = {
     "no-such-session": "That session has already ended.",
@@ -62,24 +62,9 @@ ERRORS = {
     "mismatch": "The new passwords do not match.",
     "weak-password": "The new password was refused: choose a longer one that is not a common password.",
     "mfa_enrolment_required": "Enrol a second factor first (see Second factors below); then you can change this.",
+    "reauth-needed": "That change needs a recent sign-in: confirm it is you below, then try again.",
+    "not-confirmed": "That did not confirm who you are.",
 }
-
-
-def fill_account_slot(app: Flask, slot: str, template: str, *, runs_script: bool = False) -> None:
-    """Let a capability render ``template`` in its slot of the page (one of SLOTS).
-
-    A template with ``runs_script`` gets the page's nonce as ``nonce`` for its
-    ``<script nonce=...>``; only then does the page's CSP allow that script
-    (and fetches to this server). A slot filled again replaces the earlier one.
-    """
-    if slot not in dict(SLOTS):
-        raise ValueError(f"unknown account page slot {slot!r}; known: {', '.join(dict(SLOTS))}")
-    app.extensions.setdefault("account_slots", {})[slot] = template
-    scripted = app.extensions.setdefault("account_slot_scripts", set())
-    if runs_script:
-        scripted.add(slot)
-    else:
-        scripted.discard(slot)
 
 
 @dataclass(frozen=True)
@@ -166,6 +151,7 @@ def page() -> Response:
             {
                 "id": s.id,
                 "user_agent": s.user_agent,
+                "device": device_label(s.user_agent),
                 "ip": s.ip,
                 "created": _when(s.created_at),
                 "last_used": _when(s.last_used_at),
@@ -173,8 +159,9 @@ def page() -> Response:
             }
             for s in state.sessions.live_for_user(user.id, time.time())
         ],
-        notice=NOTICES.get(request.args.get("notice", "")),
-        error=ERRORS.get(request.args.get("error", "")),
+        notice={**NOTICES, **current_app.extensions.get("account_notices", {})}.get(request.args.get("notice", "")),
+        error={**ERRORS, **current_app.extensions.get("account_errors", {})}.get(request.args.get("error", "")),
+        recent=is_recent(principal.session_id, time.time()),
         csrf_token=csrf_token_for(settings.jwt_secret, principal.session_id)
         if settings.csrf_mode == "double-submit"
         else None,
@@ -218,16 +205,44 @@ def _refused(response: Response) -> bool:
     return response.status_code in (400, 401) or "error=" in response.headers.get("Location", "")
 
 
+@bp.post("/reauthenticate")
+@_form_action
+@password_limit_for(_refused)
+def reauthenticate(visitor: Visitor) -> Response:
+    """The page's "confirm it is you" form: the password or an authenticator code renews the recent sign-in."""
+    state = auth_state()
+    principal = visitor.principal
+    user = db.session.get(User, int(principal.user_id))
+    if user is None:
+        raise Unauthorized("This user no longer exists.")
+    fields = read_fields(optional=("password", "code"))
+    if fields.get("password"):
+        proved, method = check_password(state, user, fields["password"]), "password"
+    else:
+        check = reauth_method("totp")
+        proved, method = (check is not None and check(user, fields.get("code", "").strip())), "totp"
+    if not proved:
+        audit("reauthenticate_failed", user_id=user.id, session_id=principal.session_id, method=method)
+        return _back(visitor, error="not-confirmed")
+    state.sessions.mark_authenticated(principal.session_id, now=time.time())
+    audit("reauthenticated", user_id=user.id, session_id=principal.session_id, method=method)
+    return _back(visitor, notice="reauthenticated")
+
+
 @bp.post("/password")
 @_form_action
 @password_limit_for(_refused)
 def change_password(visitor: Visitor) -> Response:
+    """Change the password (the current one proves it is you), or for a user who has
+    none (provider sign-in only) set one, which needs a recent sign-in instead."""
     state = auth_state()
     principal = visitor.principal
-    fields = read_fields("current_password", "new_password", "new_password_repeat")
     user = db.session.get(User, int(principal.user_id))
     if user is None:
         raise Unauthorized("This user no longer exists.")
+    if not user.has_password:
+        return _set_first_password(visitor, user)
+    fields = read_fields("current_password", "new_password", "new_password_repeat")
     if fields["new_password"] != fields["new_password_repeat"]:
         return _back(visitor, error="mismatch")
     if not check_password(state, user, fields["current_password"]):
@@ -241,3 +256,21 @@ def change_password(visitor: Visitor) -> Response:
     ended = state.sessions.revoke_user(user.id, now=time.time(), keep=principal.session_id)
     audit("password_changed", user_id=user.id, session_id=principal.session_id, sessions_ended=len(ended))
     return _back(visitor, notice="password-changed")
+
+
+def _set_first_password(visitor: Visitor, user: User) -> Response:
+    state = auth_state()
+    principal = visitor.principal
+    fields = read_fields("new_password", "new_password_repeat")
+    if not is_recent(principal.session_id, time.time()):
+        return _back(visitor, error="reauth-needed")
+    if fields["new_password"] != fields["new_password_repeat"]:
+        return _back(visitor, error="mismatch")
+    try:
+        check_new_password(fields["new_password"], user.username, state.breaches)
+    except AuthError:
+        return _back(visitor, error="weak-password")
+    set_password(state, user, fields["new_password"])
+    ended = state.sessions.revoke_user(user.id, now=time.time(), keep=principal.session_id)
+    audit("password_set", user_id=user.id, session_id=principal.session_id, sessions_ended=len(ended))
+    return _back(visitor, notice="password-set")

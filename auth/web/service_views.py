@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, jsonify, redirect, url_for
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -16,6 +16,12 @@ from models import db
 
 bp = Blueprint("service", __name__)
 log = logging.getLogger(__name__)
+
+
+@bp.get("/")
+def root() -> Response:
+    """Someone who opens the server's address lands on the sign-in page, not on a JSON 404."""
+    return redirect(url_for("auth.signin_page"), code=302)
 
 
 @bp.get("/healthz")

@@ -135,7 +135,7 @@ def code_step_url(next_url: str | None) -> str:
     return "/auth/login?mfa=1" + (f"&next={quote(target, safe='/:')}" if target else "")
 
 
-def complete_sign_in_in_browser(user: User, *, method: str, next_url: str | None) -> Response:
+def complete_sign_in_in_browser(user: User, *, method: str, next_url: str | None, event: str = "login") -> Response:
     """``complete_sign_in`` for flows that end on a page the browser navigated to
     (the built-in form, a mailed link, an identity provider's callback): a 303 to
     an allowed ``next`` with the cookies, else the signed-in page; with a second
@@ -143,7 +143,7 @@ def complete_sign_in_in_browser(user: User, *, method: str, next_url: str | None
     """
     step = _second_step(user, method, next_url)
     if step is None:
-        reply = start_session(user, method=method, payload={"message": "User logged in"})
+        reply = start_session(user, method=method, payload={"message": "User logged in"}, event=event)
         return signed_in(reply, user, next_url)
     audit("mfa_required", user_id=user.id, method=method, methods=step.methods)
     response = redirect(code_step_url(next_url), code=303)

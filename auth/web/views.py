@@ -26,7 +26,7 @@ from auth.web.payload import is_form_post, read_fields
 from auth.web.recent import reauth_method
 from auth.web.replies import session_reply
 from auth.web.signin_flow import complete_sign_in, complete_sign_in_in_browser
-from auth.web.signin_page import error_sentence, render_signin
+from auth.web.signin_page import error_sentence, render_registration, render_signed_in, render_signin, signed_in_user
 from models import User, db
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -54,8 +54,18 @@ def _dead_refresh_token(error: DeadRefreshToken) -> Response:
     return response
 
 
+def wants_page() -> bool:
+    """A browser navigation (it prefers HTML), as opposed to a fetch or API client wanting JSON."""
+    best = request.accept_mimetypes.best_match(("application/json", "text/html"))
+    return best == "text/html" and request.accept_mimetypes["text/html"] > request.accept_mimetypes["application/json"]
+
+
 @bp.get("/login")
 def signin_page() -> Response:
+    """The sign-in form; for a browser already signed in, who it is and where to go."""
+    current = None if request.args.get("mfa") == "1" else signed_in_user()
+    if current is not None:
+        return render_signed_in(*current)
     return render_signin(
         next_url=request.args.get("next"),
         error=error_sentence(request.args.get("error")),
@@ -78,7 +88,12 @@ def login() -> Response:
         return complete_sign_in(user, method="password", payload={"message": "User logged in"})
     except AuthError as error:
         if is_form_post():
-            return render_signin(error=error.message, status=error.status, next_url=request.form.get("next"))
+            return render_signin(
+                error=error.message,
+                status=error.status,
+                next_url=request.form.get("next"),
+                username=request.form.get("username", ""),
+            )
         raise
 
 
@@ -131,8 +146,15 @@ def logout_all() -> Response:
 
 
 @bp.get("/me")
-@login_required
 def me() -> Response:
+    """The user as JSON; a browser navigating here is sent to the signed-in page instead."""
+    response = redirect(url_for("auth.signin_page"), code=303) if wants_page() else _me()
+    response.vary.add("Accept")  # the reply depends on it
+    return response
+
+
+@login_required
+def _me() -> Response:
     user = db.session.get(User, int(current_principal().user_id))
     if user is None:
         raise Unauthorized("This user no longer exists.")
@@ -176,19 +198,44 @@ def end_session(session_id: str) -> Response:
     return response
 
 
+@bp.get("/register")
+def registration_page() -> Response:
+    """The built-in registration form (404 when registration is off)."""
+    if not auth_state().settings.allow_registration:
+        raise NotFound("Registration is disabled on this server.")
+    return render_registration(next_url=request.args.get("next"))
+
+
 @bp.post("/register")
 @register_limit
 def register() -> Response:
+    """JSON: 201 and signed in. The built-in form: the same, ending on a page (or the form with the reason)."""
     state = auth_state()
     if not state.settings.allow_registration:
         raise NotFound("Registration is disabled on this server.")
-    fields = read_fields("username", "password", optional=("email",))
-    name = check_username(fields["username"])
-    check_new_password(fields["password"], name, state.breaches)
-    email = check_email(fields["email"]) if "email" in fields else None
-    user = create_user(state, name, fields["password"], email=email)
+    try:
+        form = is_form_post()
+        fields = read_fields("username", "password", optional=("next",) if form else ("email",))
+        name = check_username(fields["username"])
+        check_new_password(fields["password"], name, state.breaches)
+        # The form always sends its optional email field; left empty, it means none.
+        given = request.form.get("email", "").strip() if form else fields.get("email")
+        email = check_email(given) if given is not None and (given or not form) else None
+        user = create_user(state, name, fields["password"], email=email)
+    except AuthError as error:
+        if is_form_post():
+            return render_registration(
+                error=error.message,
+                status=error.status,
+                next_url=request.form.get("next"),
+                username=request.form.get("username", ""),
+                email=request.form.get("email", ""),
+            )
+        raise
     if email is not None and mail_state().settings.enabled:
         ask_verification(user.id, email, notify_old=False)
+    if is_form_post():
+        return complete_sign_in_in_browser(user, method="register", next_url=fields.get("next"), event="register")
     return complete_sign_in(
         user, method="register", event="register", payload={"message": "User registered"}, status=201
     )

@@ -43,21 +43,16 @@ export default function ({ helpers, check, waitForUrl }) {
       if (cfg.crossSite) {
         // Cookies set while the API is the top-level site (its callback) live
         // in the API's own partition, which the app's partition never sees;
-        // the same limit as the built-in sign-in page: check on the API's origin.
-        await s.goto(`${cfg.apiUrl}/auth/oidc/mock/start?next=${encodeURIComponent("/auth/me")}`);
+        // the same limit as the built-in sign-in page: the sign-in ends on the
+        // API's own account page.
+        await s.goto(`${cfg.apiUrl}/auth/oidc/mock/start?next=${encodeURIComponent("/auth/account")}`);
         await signInAtProvider(s, subject, h.timeout);
         const api = new URL(cfg.apiUrl).origin;
-        await waitForUrl(s.url, (/** @type {URL} */ u) => u.origin === api && u.pathname === "/auth/me", h.timeout, `${api}/auth/me`);
-        const body = await s.bodyText();
-        /** @type {{user?: {username?: string}} | null} */
-        let me = null;
-        try {
-          me = JSON.parse(body);
-        } catch {
-          me = null;
-        }
-        check(me?.user?.username === name, `GET /auth/me after the provider shows ${body.slice(0, 200)}`);
-        return "cross-site: button shown on the app; signed in through the provider on the API's own origin";
+        await waitForUrl(s.url, (/** @type {URL} */ u) => u.origin === api && u.pathname === "/auth/account", h.timeout, `${api}/auth/account`);
+        await s.waitFor("#username");
+        const shown = await s.text("#username");
+        check(shown === name, `the API's account page after the provider shows "${shown}", expected "${name}"`);
+        return "cross-site: button shown on the app; signed in through the provider, landed on the API's own account page";
       }
       await s.click('[data-testid="oidc-mock"]');
       await signInAtProvider(s, subject, h.timeout);
@@ -81,10 +76,44 @@ export default function ({ helpers, check, waitForUrl }) {
       const subject = `${name}@example.com`;
       if (cfg.crossSite) {
         // Cross-site, a provider sign-in lands in the API's own partition (see
-        // "oidc-provider-sign-in"), where only the built-in pages run; the code
-        // step after a provider is covered here in the dev and https shapes and
-        // on the built-in pages by tests/test_mfa_pages.py and tests/test_oidc.py.
-        return "cross-site: the code step after a provider is checked in the dev and prod shapes";
+        // "oidc-provider-sign-in"): the same steps on the API's built-in pages.
+        const api = new URL(cfg.apiUrl).origin;
+        /** @param {string} pathname @param {(u: URL) => boolean} [more] */
+        const onApi = (pathname, more = () => true) =>
+          waitForUrl(s.url, (/** @type {URL} */ u) => u.origin === api && u.pathname === pathname && more(u), h.timeout, `${api}${pathname}`);
+        await s.goto(`${cfg.apiUrl}/auth/oidc/mock/start?next=${encodeURIComponent("/auth/account")}`);
+        await signInAtProvider(s, subject, h.timeout);
+        await onApi("/auth/account");
+        await s.waitFor("#totp-setup");
+        await s.click("#totp-setup");
+        try {
+          await s.waitFor("#totp-qr svg");
+        } catch (error) {
+          const said = await s.evaluate(() => document.querySelector("#mfa-error")?.textContent ?? "");
+          throw new Error(`no QR code after "Set up" (the page says "${said}"): ${error}`);
+        }
+        const secret = await s.text("#totp-secret");
+        await s.fill('input[name="totp-code"]', totp(secret, Date.now()));
+        await s.click("#totp-confirm");
+        await s.waitFor("#recovery-list li");
+        await s.click("#sign-out");
+        await onApi("/auth/login");
+        await s.waitFor("#oidc-mock");
+        await s.click("#oidc-mock");
+        await signInAtProvider(s, subject, h.timeout);
+        // The callback sends the browser to the built-in code step, not to a signed-in page.
+        await onApi("/auth/login", (u) => u.searchParams.get("mfa") === "1");
+        await s.waitFor("#mfa-form");
+        check(!(await s.bodyText()).includes("You are signed in"), "signed in before the code step");
+        // The confirmation spent this 30-second step's code; the next step's is within the allowed skew.
+        await s.fill("#code", totp(secret, Date.now() + 30_000));
+        await s.click('#mfa-form button[type="submit"]');
+        const landed = await onApi("/auth/login", (u) => !u.searchParams.has("mfa"));
+        check(!landed.search.includes("code="), `the address bar keeps ${landed.href}`);
+        await s.waitFor("#signed-in");
+        const shown = await s.text("#signed-in strong");
+        check(shown === name, `the signed-in page shows "${shown}", expected "${name}"`);
+        return "cross-site: signed in through the provider on the API's pages, enrolled TOTP on its account page, signed out; the provider's button then led to the built-in code step, and a TOTP code to the signed-in page";
       }
 
       await s.goto(`${cfg.appUrl}/login`);
