@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from flask import Flask
 
-from auth.apikeys.bearer import authenticate_key
+from auth.apikeys.bearer import key_authenticator
 from auth.apikeys.check import MAX_AGE_SECONDS, Usage, VerifiedKeys
 from auth.apikeys.cli import api_keys
 from auth.apikeys.keyformat import PREFIX
@@ -27,14 +27,14 @@ from auth.web.guard import add_bearer_authenticator
 
 
 def init_api_keys(app: Flask, env: Mapping[str, str], settings: Settings) -> None:
-    app.extensions[EXTENSION] = ApiKeyState(
+    keys = app.extensions[EXTENSION] = ApiKeyState(
         settings=ApiKeySettings.from_env(env),
         # Shorter than the revocation view remembers an entry (the access-token life and more).
         verified=VerifiedKeys(max_age=min(MAX_AGE_SECONDS, settings.access_token_ttl)),
         usage=Usage(),
     )
     app.register_blueprint(bp)
-    add_bearer_authenticator(app, PREFIX, authenticate_key)
+    add_bearer_authenticator(app, PREFIX, key_authenticator(app.extensions["auth"], keys))
     add_account_end_hook(end_user_keys)
     app.cli.add_command(api_keys)
     fill_account_slot(app, "api-keys", "apikeys/account.html", runs_script=True)

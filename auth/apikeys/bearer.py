@@ -10,34 +10,40 @@ first time a key is used from an address.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from flask import request
 from limits import parse_many
 
 from auth.apikeys.check import TOUCH_EVERY_SECONDS, check_key
-from auth.apikeys.state import api_key_state
+from auth.apikeys.state import ApiKeyState
 from auth.apikeys.store import Grant, note_address, touch
 from auth.core.audit import audit
 from auth.core.errors import TooManyRequests
-from auth.core.state import auth_state
+from auth.core.state import AuthState
 from auth.web.guard import API_KEY, Principal
 from auth.web.limits import limiter
 
 log = logging.getLogger(__name__)
 
 
-def authenticate_key(key: str, now: float) -> Principal:
-    state = auth_state()
-    keys = api_key_state()
-    grant = check_key(keys.verified, state.revocations, key, now)
-    if state.settings.ratelimit_enabled:
-        _limit(grant, keys.settings.rate_limit, now)
-    if keys.usage.touch_due(grant.key_id, now):
-        touch(grant.key_id, now, TOUCH_EVERY_SECONDS)
-    address = request.remote_addr or ""
-    if keys.usage.is_new_address(grant, address) and note_address(grant.key_id, address):
-        audit("api_key_new_address", user_id=grant.user_id, key_id=str(grant.key_id), address=address)
-    return Principal(str(grant.user_id), "", grant.roles, via=API_KEY, scopes=grant.scopes, key_id=str(grant.key_id))
+def key_authenticator(state: AuthState, keys: ApiKeyState) -> Callable[[str, float], Principal]:
+    """The bearer authenticator of one app (its states bound here: no per-request lookup)."""
+
+    def authenticate_key(key: str, now: float) -> Principal:
+        grant = check_key(keys.verified, state.revocations, key, now)
+        if state.settings.ratelimit_enabled:
+            _limit(grant, keys.settings.rate_limit, now)
+        if keys.usage.touch_due(grant.key_id, now):
+            touch(grant.key_id, now, TOUCH_EVERY_SECONDS)
+        address = request.remote_addr or ""
+        if keys.usage.is_new_address(grant, address) and note_address(grant.key_id, address):
+            audit("api_key_new_address", user_id=grant.user_id, key_id=str(grant.key_id), address=address)
+        return Principal(
+            str(grant.user_id), "", grant.roles, via=API_KEY, scopes=grant.scopes, key_id=str(grant.key_id)
+        )
+
+    return authenticate_key
 
 
 def _limit(grant: Grant, limit: str, now: float) -> None:

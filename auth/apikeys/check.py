@@ -2,11 +2,13 @@
 
 In order:
 
-1. shape and CRC32 checksum (``keyformat.well_formed``): a mistyped or
-   altered key is refused here, before any lookup;
-2. the process's cache of verified keys (digest -> grant), else one query
-   (``store.find_grant``: the key exists, is not revoked, its user exists
-   and is not locked), whose answer is cached for at most ``max_age``;
+1. the process's cache of verified keys (digest -> grant): a key seen
+   before costs a SHA-256 and a dict lookup;
+2. otherwise shape and CRC32 checksum (``keyformat.well_formed``): a
+   mistyped or altered key (never in the cache: its digest differs) is
+   refused here, before any lookup; then one query (``store.find_grant``:
+   the key exists, is not revoked, its user exists and is not locked), whose
+   answer is cached for at most ``max_age``;
 3. the expiry;
 4. the revocation view (memory, refreshed by poll and Redis): the key's own
    entry and its user's. Entries stay in that view longer than ``max_age``
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import threading
 
-from auth.apikeys.keyformat import digest, well_formed
+from auth.apikeys.keyformat import LENGTH, digest, well_formed
 from auth.apikeys.store import Grant, find_grant, revocation_id, user_revocation_id
 from auth.core.errors import Unauthorized
 from auth.core.revocation import RevocationView
@@ -61,6 +63,8 @@ class Usage:
 
     def touch_due(self, key_id: int, now: float) -> bool:
         """True at most once per ``TOUCH_EVERY_SECONDS`` per key (and claims that turn)."""
+        if now - self._written.get(key_id, float("-inf")) < TOUCH_EVERY_SECONDS:
+            return False
         with self._lock:
             if now - self._written.get(key_id, float("-inf")) < TOUCH_EVERY_SECONDS:
                 return False
@@ -82,11 +86,13 @@ class Usage:
 
 def check_key(cache: VerifiedKeys, revocations: RevocationView, key: str, now: float) -> Grant:
     """The grant of a key that may act now, or Unauthorized."""
-    if not well_formed(key):
+    if len(key) != LENGTH:
         raise Unauthorized("The API key is not valid.")
     key_digest = digest(key)
     grant = cache.get(key_digest, now)
     if grant is None:
+        if not well_formed(key):
+            raise Unauthorized("The API key is not valid.")
         grant = find_grant(key_digest, now)
         if grant is None:
             raise Unauthorized("The API key is not valid, or was revoked.")

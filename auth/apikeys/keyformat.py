@@ -57,7 +57,7 @@ def well_formed(key: str) -> bool:
 
 def digest(key: str) -> str:
     """What is stored: SHA-256 in hex (a key is random enough that no slow hash is needed)."""
-    return hashlib.sha256(key.encode("ascii")).hexdigest()
+    return hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()
 
 
 def shown_prefix(key: str) -> str:
