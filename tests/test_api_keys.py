@@ -237,6 +237,12 @@ def test_a_revoked_key_is_refused(api_app):
     assert owner.delete(f"/auth/api-keys/{created['api_key']['id']}").status_code == 404
 
 
+@pytest.mark.parametrize("key_id", ["0", "99", "99999999999999", "²", "1.0", "-1", "x"])
+def test_revoking_a_key_that_is_not_there_is_404(api_app, key_id):
+    reply = signed_in(api_app).delete(f"/auth/api-keys/{key_id}")
+    assert reply.status_code == 404 and reply.json["success"] is False
+
+
 def test_nobody_revokes_another_users_key(api_app):
     add_user(api_app, "bob")
     created = create(signed_in(api_app))

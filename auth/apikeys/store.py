@@ -9,6 +9,7 @@ per request (see ``auth.apikeys.check``).
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from auth.core.state import AuthState
 from models import REVOKED, ApiKey, Revocation, User, db
 
 ADDRESSES_KEPT = 20
+KEY_ID = re.compile(r"[0-9]{1,9}")
 
 
 class TooManyKeys(Conflict):
@@ -105,7 +107,7 @@ def keys_of(user_id: int) -> list[ApiKey]:
 
 def find_key(key_id: str, user_id: int | None = None) -> ApiKey | None:
     """A live (unrevoked) key by id; with ``user_id``, only that user's."""
-    if not key_id.isdigit() or len(key_id) > 18:
+    if not KEY_ID.fullmatch(key_id):  # ASCII digits that fit a 32-bit column
         return None
     key = db.session.get(ApiKey, int(key_id))
     if key is None or key.revoked_at is not None or (user_id is not None and key.user_id != user_id):
