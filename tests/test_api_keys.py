@@ -318,6 +318,18 @@ def test_a_locked_users_key_is_refused(api_app):
     assert client.get("/api/plain", headers=bearer(key)).status_code == 401
 
 
+def test_an_unlocked_users_key_works_again_once_the_lock_has_aged_out_of_the_view(api_app, monkeypatch):
+    key = create(signed_in(api_app))["key"]
+    client = api_app.test_client()
+    runner = api_app.test_cli_runner()
+    assert runner.invoke(args=["users", "lock", "alice"]).exit_code == 0
+    assert runner.invoke(args=["users", "unlock", "alice"]).exit_code == 0
+    assert client.get("/api/plain", headers=bearer(key)).status_code == 401  # the lock's entry is still in the view
+    later = time.time() + 900 + 10  # ACCESS_TOKEN_TTL and the view's overlap
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert client.get("/api/plain", headers=bearer(key)).status_code == 200
+
+
 def test_a_deleted_users_key_is_refused(api_app):
     key = create(signed_in(api_app))["key"]
     client = api_app.test_client()

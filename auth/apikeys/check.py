@@ -29,6 +29,8 @@ from auth.core.revocation import RevocationView
 MAX_AGE_SECONDS = 30.0
 MAX_ENTRIES = 10_000
 TOUCH_EVERY_SECONDS = 60.0
+ADDRESSES_REMEMBERED = 1_000
+"""Per key and process; beyond it the set starts again (a new address then costs one more read)."""
 
 
 class VerifiedKeys:
@@ -80,6 +82,8 @@ class Usage:
             known = self._addresses.setdefault(grant.key_id, set(grant.addresses))
             if address in known:
                 return False
+            if len(known) >= ADDRESSES_REMEMBERED:
+                known.clear()
             known.add(address)
             return True
 
