@@ -17,6 +17,7 @@ from flask import Flask
 from flask_migrate import Migrate
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from auth.apikeys import init_api_keys
 from auth.core.admission import HashGate
 from auth.core.audit import add_context_provider, add_listener
 from auth.core.breaches import BreachedPasswords
@@ -123,6 +124,7 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     init_oidc(app, env)
     init_mail(app, env, settings)
     init_mfa(app, env, settings)
+    init_api_keys(app, env, settings)
     app.register_blueprint(ops_bp)
     init_cli(app)
     add_context_provider(request_fields)

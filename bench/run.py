@@ -162,10 +162,13 @@ def wrk(
     cookie: str | None = None,
     login: bool = False,
     tokens: Path | None = None,
+    header: str | None = None,
 ) -> Load:
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "-s", str(LUA)]
     if cookie:
         command += ["-H", f"Cookie: access_token={cookie}"]
+    if header:
+        command += ["-H", header]
     command.append(url)
     if login:
         command += ["--", "login", json.dumps({"username": USER, "password": PASSWORD})]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -15,6 +16,22 @@ from models import MailToken, User, db
 from models.user import username_key
 
 DUMMY_SAMPLE = 256
+
+# Told (state, user id, now) when a user is locked or deleted, once their sessions
+# have ended: a capability ends the user's other credentials (API keys) too.
+AccountEndHook = Callable[[AuthState, int, float], None]
+_end_hooks: list[AccountEndHook] = []
+
+
+def add_account_end_hook(hook: AccountEndHook) -> None:
+    """Call ``hook`` whenever a user is locked or deleted (idempotent)."""
+    if hook not in _end_hooks:
+        _end_hooks.append(hook)
+
+
+def _account_ended(state: AuthState, user_id: int, now: float) -> None:
+    for hook in _end_hooks:
+        hook(state, user_id, now)
 
 
 def find_user(name: str) -> User | None:
@@ -108,7 +125,18 @@ def lock_user(state: AuthState, user: User, *, now: float | None = None) -> list
     user.locked_at = now
     db.session.commit()
     ended = state.sessions.revoke_user(user.id, now=now)
+    _account_ended(state, user.id, now)
     audit("user_locked", user_id=user.id, sessions_ended=len(ended))
+    return ended
+
+
+def delete_user(state: AuthState, user: User, *, now: float | None = None) -> list[str]:
+    """Delete ``user``: their sessions and other credentials end first; returns the ended session ids."""
+    now = time.time() if now is None else now
+    ended = state.sessions.revoke_user(user.id, now=now)
+    _account_ended(state, user.id, now)
+    db.session.delete(user)
+    db.session.commit()
     return ended
 
 

@@ -54,6 +54,18 @@ class ReauthRequired(Forbidden):
     code = "reauth_required"
 
 
+class ApiKeyForbidden(Forbidden):
+    """An API key asked to manage the account (password, email, factors, providers, keys, admin)."""
+
+    message = "An API key cannot manage the account: sign in to do this."
+    code = "api_key_forbidden"
+
+
+class InsufficientScope(Forbidden):
+    message = "This API key lacks a scope this needs."
+    code = "insufficient_scope"
+
+
 class NotFound(AuthError):
     status = 404
     message = "Not found."

@@ -14,7 +14,7 @@ from auth.core.state import auth_state
 from auth.mfa import passkeys
 from auth.mfa.passkeys import PasskeyRejected, RelyingParty, passkey_json
 from auth.mfa.state import mfa_state
-from auth.web.guard import current_principal, login_required
+from auth.web.guard import current_principal, login_required, refuse_api_key
 from auth.web.headers import allow_page_script
 from auth.web.limits import limiter
 from auth.web.login_limits import login_limits
@@ -67,6 +67,7 @@ def _user() -> User:
 
 @bp.post("/register/options")
 @login_required
+@refuse_api_key
 @recent_sign_in_required
 def register_options() -> Response:
     options = passkeys.registration_options(relying_party(), _user(), now=time.time())
@@ -75,6 +76,7 @@ def register_options() -> Response:
 
 @bp.post("/register")
 @login_required
+@refuse_api_key
 def register() -> Response:
     body = _body()
     credential = _credential(body)
@@ -95,12 +97,14 @@ def register() -> Response:
 
 @bp.get("")
 @login_required
+@refuse_api_key
 def list_passkeys() -> Response:
     return jsonify(success=True, passkeys=[passkey_json(p) for p in passkeys.passkeys_of(_user().id)])
 
 
 @bp.delete(f"/<string(length={passkeys.ID_LENGTH}):passkey_id>")
 @login_required
+@refuse_api_key
 @recent_sign_in_required
 def remove(passkey_id: str) -> Response:
     user = _user()

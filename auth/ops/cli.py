@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from auth.core.accounts import create_user, find_user, lock_user, set_password, unlock_user
+from auth.core.accounts import create_user, delete_user, find_user, lock_user, set_password, unlock_user
 from auth.core.addresses import check_email
 from auth.core.errors import AuthError
 from auth.core.policy import check_password, check_username
@@ -120,9 +120,7 @@ def delete(name: str, yes: bool) -> None:
     user = _user(name)
     if not yes:
         click.confirm(f"Delete {user.username} and end their sessions?", abort=True)
-    auth_state().sessions.revoke_user(user.id, now=time.time())
-    db.session.delete(user)
-    db.session.commit()
+    delete_user(auth_state(), user)
     click.echo(f"Deleted user {user.username}.")
 
 

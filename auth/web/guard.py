@@ -3,6 +3,13 @@
 ``@login_required`` answers 401 without a valid, unrevoked access token;
 ``@login_required(roles=["admin"])`` also answers 403 without the role.
 Inside, ``current_principal()`` gives the user id, session id and roles.
+
+A capability may accept other ``Authorization: Bearer`` credentials (API
+keys) by registering a bearer authenticator for a prefix of the value
+(``add_bearer_authenticator``); this module never imports it. Such a
+principal says ``via`` which way it came and carries its ``scopes``, which
+``@login_required(scopes=[...])`` checks (a browser session has every scope);
+``@refuse_api_key`` keeps account management to signed-in people.
 """
 
 from __future__ import annotations
@@ -13,14 +20,18 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar, overload
 
-from flask import g, request
+from flask import Flask, current_app, g, request
 
 from auth.core.access import check_access
-from auth.core.errors import Forbidden, Unauthorized
+from auth.core.errors import ApiKeyForbidden, Forbidden, InsufficientScope, Unauthorized
 from auth.core.state import AuthState, auth_state
 from auth.web.cookies import read_access
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+SESSION = "session"
+API_KEY = "api_key"
 
 
 @dataclass(frozen=True)
@@ -28,6 +39,11 @@ class Principal:
     user_id: str
     session_id: str
     roles: tuple[str, ...]
+    via: str = SESSION
+    """``"session"`` (an access token) or ``"api_key"``; an API key principal has no session (``""``)."""
+    scopes: tuple[str, ...] | None = None
+    """What an API key may do; None: everything (a browser session)."""
+    key_id: str | None = None
 
 
 def authenticate(state: AuthState, token: str | None, now: float) -> Principal:
@@ -36,6 +52,29 @@ def authenticate(state: AuthState, token: str | None, now: float) -> Principal:
         raise Unauthorized("Not authenticated: no access token.")
     claims = check_access(state, token, now)
     return Principal(claims.user_id, claims.session_id, claims.roles)
+
+
+# A capability's check of other bearer credentials: (value, now) -> the principal, or it raises.
+BearerAuthenticator = Callable[[str, float], Principal]
+BEARER_AUTHENTICATORS = "bearer_authenticators"
+
+
+def add_bearer_authenticator(app: Flask, prefix: str, authenticator: BearerAuthenticator) -> None:
+    """Let ``authenticator`` answer for ``Authorization: Bearer <prefix>...`` in this app."""
+    app.extensions.setdefault(BEARER_AUTHENTICATORS, []).append((prefix, authenticator))
+
+
+def authenticate_request(state: AuthState, now: float) -> Principal:
+    """The principal behind this request: a registered bearer credential, else the access token."""
+    header = request.headers.get("Authorization")
+    if header:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() == "bearer":
+            value = value.strip()
+            for prefix, authenticator in current_app.extensions.get(BEARER_AUTHENTICATORS, ()):
+                if value.startswith(prefix):
+                    return authenticator(value, now)
+    return authenticate(state, read_access(request), now)
 
 
 # Checks every guarded call runs after the token and roles pass (a capability
@@ -64,18 +103,23 @@ def current_principal() -> Principal:
 @overload
 def login_required(view: F) -> F: ...
 @overload
-def login_required(*, roles: Iterable[str] = ()) -> Callable[[F], F]: ...
+def login_required(*, roles: Iterable[str] = (), scopes: Iterable[str] = ()) -> Callable[[F], F]: ...
 
 
-def login_required(view: F | None = None, *, roles: Iterable[str] = ()) -> F | Callable[[F], F]:
+def login_required(
+    view: F | None = None, *, roles: Iterable[str] = (), scopes: Iterable[str] = ()
+) -> F | Callable[[F], F]:
     required = frozenset(roles)
+    required_scopes = frozenset(scopes)
 
     def decorate(func: F) -> F:
         @functools.wraps(func)
         def guarded(*args: Any, **kwargs: Any) -> Any:
-            principal = authenticate(auth_state(), read_access(request), time.time())
+            principal = authenticate_request(auth_state(), time.time())
             if not required <= set(principal.roles):
                 raise Forbidden(f"This needs the role(s): {', '.join(sorted(required))}.")
+            if principal.scopes is not None and not required_scopes <= set(principal.scopes):
+                raise InsufficientScope(f"This needs the scope(s): {', '.join(sorted(required_scopes))}.")
             g.principal = principal
             run_principal_checks(principal)
             return func(*args, **kwargs)
@@ -83,3 +127,20 @@ def login_required(view: F | None = None, *, roles: Iterable[str] = ()) -> F | C
         return guarded  # type: ignore[return-value]
 
     return decorate(view) if view is not None else decorate
+
+
+def refuse_api_key(view: F) -> F:
+    """Use below ``@login_required`` on every account-management view: 403 ``api_key_forbidden`` for a key.
+
+    A leaked key must not be able to take the account over (change the
+    password or email, enrol a factor, link a provider, mint more keys,
+    administer or impersonate).
+    """
+
+    @functools.wraps(view)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        if current_principal().via == API_KEY:
+            raise ApiKeyForbidden()
+        return view(*args, **kwargs)
+
+    return guarded  # type: ignore[return-value]

@@ -17,9 +17,9 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from auth.core.errors import ReauthRequired, Unauthorized
+from auth.core.errors import ApiKeyForbidden, ReauthRequired, Unauthorized
 from auth.core.state import auth_state
-from auth.web.guard import current_principal
+from auth.web.guard import API_KEY, current_principal
 from models import User
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -49,6 +49,8 @@ def recent_sign_in_required(view: F) -> F:
     @functools.wraps(view)
     def guarded(*args: Any, **kwargs: Any) -> Any:
         principal = current_principal()
+        if principal.via == API_KEY:  # a key has no sign-in to be recent
+            raise ApiKeyForbidden()
         now = time.time()
         if auth_state().sessions.authenticated_since(principal.session_id, now) is None:
             raise Unauthorized("The session has ended; sign in again.")

@@ -19,7 +19,7 @@ from auth.mail.flows import ask_verification
 from auth.mail.state import mail_state
 from auth.web.cookies import clear_auth_cookies, read_access, read_refresh
 from auth.web.errors import error_reply
-from auth.web.guard import authenticate, current_principal, login_required
+from auth.web.guard import authenticate_request, current_principal, login_required, refuse_api_key
 from auth.web.limits import limited, password_limit, refresh_limit, register_limit
 from auth.web.login_limits import login_limits
 from auth.web.payload import is_form_post, read_fields
@@ -101,7 +101,7 @@ def login() -> Response:
 def is_authenticated() -> Response:
     state = auth_state()
     try:
-        authenticate(state, read_access(request), time.time())
+        authenticate_request(state, time.time())
         return jsonify(success=True)
     except Unauthorized:
         refresh_token = read_refresh(request)
@@ -135,6 +135,7 @@ def logout() -> Response:
 
 @bp.post("/logout-all")
 @login_required
+@refuse_api_key
 def logout_all() -> Response:
     state = auth_state()
     principal = current_principal()
@@ -163,6 +164,7 @@ def _me() -> Response:
 
 @bp.get("/sessions")
 @login_required
+@refuse_api_key
 def sessions() -> Response:
     principal = current_principal()
     live = auth_state().sessions.live_for_user(int(principal.user_id), time.time())
@@ -184,6 +186,7 @@ def sessions() -> Response:
 
 @bp.delete("/sessions/<session_id>")
 @login_required
+@refuse_api_key
 def end_session(session_id: str) -> Response:
     state = auth_state()
     principal = current_principal()
@@ -243,6 +246,7 @@ def register() -> Response:
 
 @bp.post("/password")
 @login_required
+@refuse_api_key
 @password_limit
 def change_password() -> Response:
     state = auth_state()
@@ -263,6 +267,7 @@ def change_password() -> Response:
 
 @bp.post("/reauthenticate")
 @login_required
+@refuse_api_key
 @password_limit
 def reauthenticate() -> Response:
     """Renew this session's recent sign-in with the password or another registered method."""

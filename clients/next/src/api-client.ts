@@ -6,9 +6,12 @@
 
 import { createRefreshCoordinator, type RefreshCoordinator, type RefreshCoordinatorOptions } from "./refresh.js";
 import type {
+  ApiKeyCreatedReply,
+  ApiKeysReply,
   IdentitiesReply,
   LinkReply,
   MeReply,
+  NewApiKey,
   MfaStatusReply,
   PasskeysReply,
   ProvidersReply,
@@ -210,6 +213,14 @@ export function createAuthClient(options: AuthClientOptions) {
       loginOptions: (username?: string) =>
         call<WebAuthnOptionsReply>("POST", "/auth/passkeys/login/options", username ? { username } : {}),
       login: async (credential: unknown) => signInResult(await call<SignInReply>("POST", "/auth/passkeys/login", { credential })),
+    },
+
+    // API keys for scripts (creating one needs a recent sign-in; a key itself cannot call these)
+    apiKeys: {
+      list: async () => (await call<ApiKeysReply>("GET", "/auth/api-keys")).api_keys,
+      /** The reply's `key` is the only time the secret is shown: hand it to the user at once. */
+      create: (key: NewApiKey) => call<ApiKeyCreatedReply>("POST", "/auth/api-keys", key),
+      revoke: (id: string) => call<Reply>("DELETE", `/auth/api-keys/${encode(id)}`),
     },
 
     // Identity providers

@@ -72,6 +72,36 @@ export interface PasskeysReply extends Reply {
   passkeys: Passkey[];
 }
 
+/** An API key as listed: never the secret; `prefix` is its first 12 characters. */
+export interface ApiKey {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  org: string | null;
+  created_at: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+}
+
+export interface ApiKeysReply extends Reply {
+  api_keys: ApiKey[];
+}
+
+/** What `POST /auth/api-keys` asks for: `expires_in` in seconds; `org` needs organisations on the server. */
+export interface NewApiKey {
+  name: string;
+  scopes: string[];
+  expires_in?: number;
+  org?: string;
+}
+
+/** The creation reply: `key` (`fak_...`) is shown here and never again. */
+export interface ApiKeyCreatedReply extends Reply {
+  api_key: ApiKey;
+  key: string;
+}
+
 /** WebAuthn options as JSON (base64url strings where the browser API wants buffers). */
 export interface WebAuthnOptionsReply extends Reply {
   [key: string]: unknown;

@@ -1,0 +1,40 @@
+"""API keys (issue 21): ``fak_...`` keys for scripts, sent as ``Authorization: Bearer``.
+
+``init_api_keys(app, env, settings)`` builds the capability's settings and
+per-process cache, registers its blueprint, its bearer authenticator with
+the guard, the hook that stops a locked or deleted user's keys, ``flask
+api-keys ...`` and its slot on the built-in account page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Flask
+
+from auth.apikeys.bearer import key_authenticator
+from auth.apikeys.check import MAX_AGE_SECONDS, Usage, VerifiedKeys
+from auth.apikeys.cli import api_keys
+from auth.apikeys.keyformat import PREFIX
+from auth.apikeys.settings import ApiKeySettings
+from auth.apikeys.state import EXTENSION, ApiKeyState
+from auth.apikeys.store import end_user_keys
+from auth.apikeys.views import bp
+from auth.core.accounts import add_account_end_hook
+from auth.core.settings import Settings
+from auth.web.account_page import fill_account_slot
+from auth.web.guard import add_bearer_authenticator
+
+
+def init_api_keys(app: Flask, env: Mapping[str, str], settings: Settings) -> None:
+    keys = app.extensions[EXTENSION] = ApiKeyState(
+        settings=ApiKeySettings.from_env(env),
+        # Shorter than the revocation view remembers an entry (the access-token life and more).
+        verified=VerifiedKeys(max_age=min(MAX_AGE_SECONDS, settings.access_token_ttl)),
+        usage=Usage(),
+    )
+    app.register_blueprint(bp)
+    add_bearer_authenticator(app, PREFIX, key_authenticator(app.extensions["auth"], keys))
+    add_account_end_hook(end_user_keys)
+    app.cli.add_command(api_keys)
+    fill_account_slot(app, "api-keys", "apikeys/account.html", runs_script=True)
