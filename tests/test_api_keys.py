@@ -374,6 +374,7 @@ ACCOUNT_MANAGEMENT = [
     ("DELETE", "/auth/passkeys/" + "p" * ID_LENGTH, None),
     ("GET", "/auth/identities", None),
     ("DELETE", "/auth/identities/1", None),
+    ("POST", "/auth/identities/1/unlink", None),
     ("POST", "/auth/oidc/github/link", None),
     ("GET", "/auth/api-keys", None),
     ("POST", "/auth/api-keys", {"name": "more", "scopes": ["read"]}),
