@@ -25,6 +25,7 @@ has forked, like ``RedisFanout.ensure_listening``.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import threading
@@ -48,7 +49,7 @@ class PollLoop:
         thread ends once its app is gone (tests build many apps in one process).
         """
         self._interval = interval
-        self._context = weakref.WeakMethod(context) if hasattr(context, "__self__") else lambda: context
+        self._context = weakref.WeakMethod(context) if inspect.ismethod(context) else lambda: context
         self._pollers: list[Poller] = []
         self._pid: int | None = None
         self._wake = threading.Event()

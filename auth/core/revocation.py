@@ -50,6 +50,8 @@ CHANNEL = "flask-auth:revocations"
 OVERLAP_SECONDS = 5.0
 """Re-read this much history at each poll: rows whose transaction committed late are still seen."""
 RETRY_AFTER = 2
+CATCH_UP_WAIT = 2.0
+"""Seconds a check with a too-old map waits for a read already under way before it refuses."""
 
 
 class RevocationView:
@@ -116,10 +118,18 @@ class RevocationView:
             self._read(now)
 
     def _catch_up(self, now: float) -> None:
-        """Read the table in this request: the map is too old to answer from (at most once per interval)."""
-        with self._lock:
+        """Read the table in this request: the map is too old to answer from (at most once per interval).
+
+        A read already under way (the loop's, stuck on a database that does not
+        answer) is waited for at most ``CATCH_UP_WAIT`` seconds; then the caller refuses.
+        """
+        if not self._lock.acquire(timeout=CATCH_UP_WAIT):
+            return
+        try:
             if now - self._synced_at >= self._poll:
                 self._read(now)
+        finally:
+            self._lock.release()
 
     def _read(self, now: float) -> None:
         since = (self._cursor if self._cursor is not None else now - self._horizon) - OVERLAP_SECONDS

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar, overload
 
-from flask import g, request
+from flask import Flask, current_app, g, request
 
 from auth.core.access import check_access
 from auth.core.errors import Forbidden, Unauthorized
@@ -40,14 +40,17 @@ def authenticate(state: AuthState, token: str | None, now: float) -> Principal:
 
 # Checks every guarded call runs after the token and roles pass (a capability
 # adds its own, e.g. "users with these roles must enrol a second factor").
+# Kept per app, in app.extensions: two apps in one process (tests, an embedding
+# host) each run only the checks their own capabilities added.
 PrincipalCheck = Callable[["Principal"], None]
-_principal_checks: list[PrincipalCheck] = []
+CHECKS_EXTENSION = "auth.principal_checks"
 
 
-def add_principal_check(check: PrincipalCheck) -> None:
-    """Run ``check(principal)`` in every ``login_required`` view; it raises to refuse (idempotent)."""
-    if check not in _principal_checks:
-        _principal_checks.append(check)
+def add_principal_check(app: Flask, check: PrincipalCheck) -> None:
+    """Run ``check(principal)`` in every ``login_required`` view of ``app``; it raises to refuse (idempotent)."""
+    checks: list[PrincipalCheck] = app.extensions.setdefault(CHECKS_EXTENSION, [])
+    if check not in checks:
+        checks.append(check)
 
 
 def current_principal() -> Principal:
@@ -71,7 +74,7 @@ def login_required(view: F | None = None, *, roles: Iterable[str] = ()) -> F | C
             if not required <= set(principal.roles):
                 raise Forbidden(f"This needs the role(s): {', '.join(sorted(required))}.")
             g.principal = principal
-            for check in _principal_checks:
+            for check in current_app.extensions.get(CHECKS_EXTENSION, ()):
                 check(principal)
             return func(*args, **kwargs)
 

@@ -10,13 +10,12 @@ from auth.core.accounts import check_password, create_user, find_user, set_passw
 from auth.core.addresses import check_email
 from auth.core.audit import audit
 from auth.core.errors import AuthError, BadRequest, InvalidCredentials, NotFound, Unauthorized
+from auth.core.events import announce, user_registered
 from auth.core.policy import check_password as check_new_password
 from auth.core.policy import check_username
 from auth.core.sessions import DeadRefreshToken, Issued, RefreshReuse
 from auth.core.state import auth_state
 from auth.core.tokens import session_of
-from auth.mail.flows import ask_verification
-from auth.mail.state import mail_state
 from auth.web.cookies import clear_auth_cookies, read_access, read_refresh
 from auth.web.errors import error_reply
 from auth.web.guard import authenticate, current_principal, login_required
@@ -187,8 +186,7 @@ def register() -> Response:
     check_new_password(fields["password"], name, state.breaches)
     email = check_email(fields["email"]) if "email" in fields else None
     user = create_user(state, name, fields["password"], email=email)
-    if email is not None and mail_state().settings.enabled:
-        ask_verification(user.id, email, notify_old=False)
+    announce(user_registered, user_id=user.id, email=email)
     return complete_sign_in(
         user, method="register", event="register", payload={"message": "User registered"}, status=201
     )
