@@ -66,8 +66,9 @@ def signin_page() -> Response:
 @limited(*login_limits)
 def login() -> Response:
     try:
-        fields = read_fields("username", "password", optional=("next",))
         state = auth_state()
+        state.gate.refuse_if_full()
+        fields = read_fields("username", "password", optional=("next",))
         user = find_user(fields["username"])
         if not check_password(state, user, fields["password"]) or user is None:
             audit("login_failed", user_id=user.id if user else None, known_user=user is not None)
