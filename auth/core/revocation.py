@@ -67,7 +67,6 @@ class RevocationView:
     ) -> None:
         self._poll = poll_seconds
         self._loop = loop
-        loop.add(self)
         self._on_end = on_end
         self._max_stale = max_stale_seconds
         self._fresh_at = float("-inf")
@@ -77,6 +76,7 @@ class RevocationView:
         self._cursor: float | None = None
         self._lock = threading.Lock()
         self._fanout = RedisFanout(redis_url, self) if redis_url else None
+        loop.add(self)  # last: the loop may poll as soon as it has the view
 
     def refuses(self, session_id: str, version: int, now: float) -> bool:
         """True when tokens of this session at this version are no longer accepted."""
