@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -20,6 +21,7 @@ import pytest
 import sqlalchemy
 from flask import Flask
 
+from auth.core import polling
 from auth.core.polling import PollLoop
 from models import db
 from tests.conftest import PASSWORD, add_user
@@ -195,3 +197,36 @@ def test_one_failing_poller_does_not_stop_the_others_and_the_loop_ends_with_its_
     del owner
     gc.collect()
     wait_for(lambda: not thread.is_alive(), "the loop ends once its app is gone")
+
+
+def test_the_first_checks_of_a_process_arriving_together_start_one_loop(monkeypatch):
+    real_getpid = os.getpid
+
+    def slow_getpid() -> int:  # widen the gap between "is it running?" and starting it
+        time.sleep(0.01)
+        return real_getpid()
+
+    monkeypatch.setattr(polling.os, "getpid", slow_getpid)
+
+    class App:
+        def app_context(self) -> contextlib.AbstractContextManager[None]:
+            return contextlib.nullcontext()
+
+    owner = App()
+    loop = PollLoop(60, owner.app_context)
+    before = set(threading.enumerate())
+    barrier = threading.Barrier(8)
+
+    def first_check() -> None:
+        barrier.wait()
+        loop.ensure_running()
+
+    with ThreadPoolExecutor(8) as pool:
+        for future in [pool.submit(first_check) for _ in range(8)]:
+            future.result(timeout=BOUND)
+    started = [t for t in set(threading.enumerate()) - before if t.name == "poll-loop"]
+    assert len(started) == 1
+    del owner
+    gc.collect()
+    loop.wake()  # let it see its app is gone
+    wait_for(lambda: not started[0].is_alive(), "the loop ends once its app is gone")

@@ -53,6 +53,7 @@ class PollLoop:
         self._pollers: list[Poller] = []
         self._pid: int | None = None
         self._wake = threading.Event()
+        self._starting = threading.Lock()
 
     def add(self, poller: Poller) -> None:
         if poller not in self._pollers:
@@ -62,9 +63,12 @@ class PollLoop:
         """Start this process's thread unless it runs already."""
         if self._pid == os.getpid():
             return
-        self._pid = os.getpid()
-        self._wake = threading.Event()  # a fresh one: a forked child must not share the parent's state
-        threading.Thread(target=self._run, name="poll-loop", daemon=True).start()
+        with self._starting:  # the first requests of a process arrive together: one thread, not several
+            if self._pid == os.getpid():
+                return
+            self._pid = os.getpid()
+            self._wake = threading.Event()  # a fresh one: a forked child must not share the parent's state
+            threading.Thread(target=self._run, name="poll-loop", daemon=True).start()
 
     def wake(self) -> None:
         """Poll now rather than at the end of the interval (e.g. after missing pushed updates)."""
