@@ -26,6 +26,7 @@ from auth.core.keys import load_keys
 from auth.core.live_sessions import LiveSessions
 from auth.core.metrics import count_event
 from auth.core.passwords import Passwords
+from auth.core.polling import PollLoop
 from auth.core.revocation import RevocationView
 from auth.core.sessions import SessionStore
 from auth.core.settings import ConfigError, Settings
@@ -89,12 +90,14 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
         tune_sqlite(db.engine)
 
     live_sessions = LiveSessions()
+    poll_loop = PollLoop(settings.revocation_poll_seconds, app.app_context)
     revocations = RevocationView(
         poll_seconds=settings.revocation_poll_seconds,
         horizon_seconds=settings.access_token_ttl,
         redis_url=settings.redis_url,
         on_end=live_sessions.forget,
         max_stale_seconds=ops.revocation_max_stale_seconds,
+        loop=poll_loop,
     )
     app.extensions["auth"] = AuthState(
         settings=settings,
@@ -108,6 +111,7 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
         breaches=BreachedPasswords(settings.hibp_url),
         live_sessions=live_sessions,
         devices=DeviceTokens(settings.jwt_secret, settings.jwt_previous_secrets, settings.device_token_ttl),
+        poll_loop=poll_loop,
     )
     app.extensions["ops"] = ops
 

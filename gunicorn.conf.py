@@ -39,7 +39,7 @@ marked dead, so its gauges stop counting while its counters still add up.
 
 Graceful restarts: ``kill -HUP <master>`` starts new workers and lets the old
 ones finish their requests (up to ``graceful_timeout``); ``TERM`` drains and
-stops. The revocation view and the Redis listener are per process and start
+stops. The revocation view, its poll loop and the Redis listener are per process and start
 lazily in each worker, so nothing has to be re-wired after a fork.
 """
 

@@ -90,13 +90,13 @@ def free_port() -> int:
 class Gunicorn:
     """A gunicorn master under the repo's config, in its own process group."""
 
-    def __init__(self, target: str, env: dict[str, str], log: Path) -> None:
+    def __init__(self, target: str, env: dict[str, str], log: Path, *, root: Path = ROOT) -> None:
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
         with log.open("w") as handle:
             self.process = subprocess.Popen(
-                [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), target],
-                cwd=ROOT,
+                [str(BIN / "gunicorn"), "-c", str(root / "gunicorn.conf.py"), target],
+                cwd=root,
                 env={**env, "BIND": f"127.0.0.1:{port}"},
                 stdout=handle,
                 stderr=subprocess.STDOUT,

@@ -64,3 +64,18 @@ def test_no_import_cycles() -> None:
 def test_capabilities_are_subpackages() -> None:
     assert {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()} >= {"core", "web", "ops"}
     assert not [p.name for p in PACKAGE.glob("*.py") if p.name != "__init__.py"], "modules belong in a subpackage"
+
+
+LAYERS = ("auth.core", "auth.web", "auth.ops")
+"""The packages that are not capabilities; every other auth.* package is one."""
+
+
+def test_the_web_layer_imports_no_capability() -> None:
+    """auth/web uses the core (and the ops layer, for /readyz and /metrics), never a capability
+    (auth.mail, auth.mfa, auth.oidc, or any auth.* package to come): capabilities plug into
+    the web layer (signals in auth.core.events, principal checks, extension slots)."""
+    for name, path in MODULES.items():
+        if not name.startswith("auth.web"):
+            continue
+        reaching = sorted(m for m in _imports(path) if m.startswith("auth.") and not m.startswith(LAYERS))
+        assert not reaching, f"{name} imports {reaching}"

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from auth.core.addresses import email_key
 from auth.core.audit import audit
 from auth.core.errors import AccountLocked, Conflict
+from auth.core.events import announce, password_changed
 from auth.core.state import AuthState
 from models import MailToken, User, db
 from models.user import username_key
@@ -113,6 +114,7 @@ def set_password(state: AuthState, user: User, password: str) -> None:
         user.password_hash = state.passwords.hash(password)
     db.session.execute(delete(MailToken).where(MailToken.user_id == user.id))
     db.session.commit()
+    announce(password_changed, user_id=user.id)
 
 
 def lock_user(state: AuthState, user: User, *, now: float | None = None) -> list[str]:

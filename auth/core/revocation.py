@@ -11,6 +11,13 @@ life matter: a token is never accepted longer than today's
 minted with a longer life before a restart, so the map stays small and
 forgets nothing a live token still needs.
 
+The table is read in the background, by the process's poll loop
+(``auth.core.polling``), never by a request that finds the map old: under a
+login flood that read could take a while, and every check waiting on it
+waited too (issue 18). A request reads the table itself only when the map is
+older than ``max_stale_seconds`` (at start, before the first poll, or with
+the database away), and then refuses if the read fails.
+
 Sessions that end are also reported to ``on_end`` (the process's cache of
 live sessions), so that cache never outlives a revocation it heard of.
 
@@ -33,6 +40,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from auth.core.errors import Unavailable
+from auth.core.polling import PollLoop
 from models import REVOKED, Revocation, db
 from models.engine import discard_transaction
 
@@ -42,6 +50,8 @@ CHANNEL = "flask-auth:revocations"
 OVERLAP_SECONDS = 5.0
 """Re-read this much history at each poll: rows whose transaction committed late are still seen."""
 RETRY_AFTER = 2
+CATCH_UP_WAIT = 2.0
+"""Seconds a check with a too-old map waits for a read already under way before it refuses."""
 
 
 class RevocationView:
@@ -52,9 +62,11 @@ class RevocationView:
         horizon_seconds: int,
         redis_url: str | None,
         on_end: Callable[[list[str]], None] | None = None,
+        loop: PollLoop,
         max_stale_seconds: float = 10.0,
     ) -> None:
         self._poll = poll_seconds
+        self._loop = loop
         self._on_end = on_end
         self._max_stale = max_stale_seconds
         self._fresh_at = float("-inf")
@@ -64,13 +76,15 @@ class RevocationView:
         self._cursor: float | None = None
         self._lock = threading.Lock()
         self._fanout = RedisFanout(redis_url, self) if redis_url else None
+        loop.add(self)  # last: the loop may poll as soon as it has the view
 
     def refuses(self, session_id: str, version: int, now: float) -> bool:
         """True when tokens of this session at this version are no longer accepted."""
+        self._loop.ensure_running()
         if self._fanout is not None:
             self._fanout.ensure_listening()
-        if now - self._synced_at >= self._poll:
-            self._sync(now)
+        if now - self._fresh_at > self._max_stale:
+            self._catch_up(now)
         if now - self._fresh_at > self._max_stale:
             raise Unavailable("Sessions cannot be checked right now; try again shortly.", retry_after=RETRY_AFTER)
         entry = self._min_version.get(session_id)
@@ -95,31 +109,47 @@ class RevocationView:
             self._on_end(ended)
 
     def resync(self) -> None:
-        """Poll the table at the next check, whatever the interval."""
-        self._synced_at = float("-inf")
+        """Poll the table now, whatever the interval."""
+        self._loop.wake()
 
-    def _sync(self, now: float) -> None:
+    def poll(self, now: float) -> None:
+        """Read the revocations made since the last read (the poll loop calls this)."""
         with self._lock:
-            if now - self._synced_at < self._poll:
-                return
-            since = (self._cursor if self._cursor is not None else now - self._horizon) - OVERLAP_SECONDS
-            try:
-                rows = db.session.execute(
-                    select(Revocation.session_id, Revocation.min_version, Revocation.created_at).where(
-                        Revocation.created_at >= since
-                    )
-                ).all()
-            except SQLAlchemyError:
-                discard_transaction(db.session)
-                self._synced_at = now  # retry at the next poll, not on every request
-                log.warning("revocations could not be read; answering from memory while it is fresh enough")
-                return
-            for session_id, min_version, created_at in rows:
-                self.merge([(session_id, min_version)], created_at)
-            self._forget_older_than(now - self._horizon)
-            self._cursor = now
-            self._synced_at = now
-            self._fresh_at = now
+            self._read(now)
+
+    def _catch_up(self, now: float) -> None:
+        """Read the table in this request: the map is too old to answer from (at most once per interval).
+
+        A read already under way (the loop's, stuck on a database that does not
+        answer) is waited for at most ``CATCH_UP_WAIT`` seconds; then the caller refuses.
+        """
+        if not self._lock.acquire(timeout=CATCH_UP_WAIT):
+            return
+        try:
+            if now - self._synced_at >= self._poll:
+                self._read(now)
+        finally:
+            self._lock.release()
+
+    def _read(self, now: float) -> None:
+        since = (self._cursor if self._cursor is not None else now - self._horizon) - OVERLAP_SECONDS
+        try:
+            rows = db.session.execute(
+                select(Revocation.session_id, Revocation.min_version, Revocation.created_at).where(
+                    Revocation.created_at >= since
+                )
+            ).all()
+        except SQLAlchemyError:
+            discard_transaction(db.session)
+            self._synced_at = now  # retry at the next poll, not on every request
+            log.warning("revocations could not be read; answering from memory while it is fresh enough")
+            return
+        for session_id, min_version, created_at in rows:
+            self.merge([(session_id, min_version)], created_at)
+        self._forget_older_than(now - self._horizon)
+        self._cursor = now
+        self._synced_at = now
+        self._fresh_at = now
 
     def _forget_older_than(self, cutoff: float) -> None:
         stale = [sid for sid, (_, seen) in self._min_version.items() if seen < cutoff]

@@ -11,6 +11,7 @@ from auth.core.breaches import BreachedPasswords
 from auth.core.devices import DeviceTokens
 from auth.core.live_sessions import LiveSessions
 from auth.core.passwords import Passwords
+from auth.core.polling import PollLoop
 from auth.core.revocation import RevocationView
 from auth.core.sessions import SessionStore
 from auth.core.settings import Settings
@@ -31,6 +32,8 @@ class AuthState:
     breaches: BreachedPasswords
     live_sessions: LiveSessions
     devices: DeviceTokens
+    poll_loop: PollLoop
+    """Keeps the in-memory views fresh from a background thread; ``add`` a view's poller to it."""
 
 
 def auth_state() -> AuthState:

@@ -1,7 +1,8 @@
 """Email: address verification, password reset and magic-link sign-in.
 
 ``init_mail`` reads the capability's settings, starts its outbox and
-registers its blueprint and CLI; with mail off (PROD without MAIL_URL) the
+registers its blueprint and CLI, and listens for new accounts (``user_registered``)
+to mail them a verification link; with mail off (PROD without MAIL_URL) the
 endpoints exist but answer 404 saying why.
 """
 
@@ -11,11 +12,13 @@ from collections.abc import Mapping
 
 from flask import Flask
 
+from auth.core.events import user_registered
 from auth.core.settings import Settings
 from auth.mail.cli import mail_group
+from auth.mail.flows import ask_verification
 from auth.mail.outbox import Outbox
 from auth.mail.settings import MailSettings
-from auth.mail.state import MailState
+from auth.mail.state import MailState, mail_state
 from auth.mail.views import bp
 from auth.web.account_slots import add_account_messages, fill_account_slot
 
@@ -35,3 +38,10 @@ def init_mail(app: Flask, env: Mapping[str, str], settings: Settings) -> None:
             errors={"bad-email": "That does not look like an email address, or it cannot be used."},
         )
     app.cli.add_command(mail_group)
+    user_registered.connect(_verify_new_address, sender=app)
+
+
+def _verify_new_address(_app: Flask, *, user_id: int, email: str | None) -> None:
+    """A new account that gave an address gets a link to verify it (when mail is on)."""
+    if email is not None and mail_state().settings.enabled:
+        ask_verification(user_id, email, notify_old=False)

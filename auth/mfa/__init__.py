@@ -43,6 +43,6 @@ def init_mfa(app: Flask, env: Mapping[str, str], settings: Settings) -> None:
     app.register_blueprint(passkeys_bp)
     add_reauth_method("totp", failure_cap.counted(check_totp))
     add_reauth_method("recovery_code", failure_cap.counted(check_recovery_code))
-    add_principal_check(require_enrolment)
+    add_principal_check(app, require_enrolment)
     users.add_command(reset_mfa)
     fill_account_slot(app, "second-factors", "mfa/account.html", runs_script=True)

@@ -79,19 +79,22 @@ def authenticate_request(state: AuthState, now: float) -> Principal:
 
 # Checks every guarded call runs after the token and roles pass (a capability
 # adds its own, e.g. "users with these roles must enrol a second factor").
+# Kept per app, in app.extensions: two apps in one process (tests, an embedding
+# host) each run only the checks their own capabilities added.
 PrincipalCheck = Callable[["Principal"], None]
-_principal_checks: list[PrincipalCheck] = []
+CHECKS_EXTENSION = "auth.principal_checks"
 
 
-def add_principal_check(check: PrincipalCheck) -> None:
-    """Run ``check(principal)`` in every ``login_required`` view; it raises to refuse (idempotent)."""
-    if check not in _principal_checks:
-        _principal_checks.append(check)
+def add_principal_check(app: Flask, check: PrincipalCheck) -> None:
+    """Run ``check(principal)`` in every ``login_required`` view of ``app``; it raises to refuse (idempotent)."""
+    checks: list[PrincipalCheck] = app.extensions.setdefault(CHECKS_EXTENSION, [])
+    if check not in checks:
+        checks.append(check)
 
 
 def run_principal_checks(principal: Principal) -> None:
     """The checks every guarded call runs; any door that acts for a signed-in user calls this too."""
-    for check in _principal_checks:
+    for check in current_app.extensions.get(CHECKS_EXTENSION, ()):
         check(principal)
 
 

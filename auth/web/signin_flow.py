@@ -21,6 +21,7 @@ from flask import Response, current_app, jsonify, redirect, request
 
 from auth.core.accounts import refuse_if_locked
 from auth.core.audit import audit
+from auth.core.events import announce, session_started
 from auth.core.state import auth_state
 from auth.core.urls import origin_of
 from auth.web.cookies import clear_mfa_pending, read_device, read_mfa_pending, set_device_cookie, set_mfa_pending
@@ -68,6 +69,7 @@ def start_session(
         state.sessions.revoke([issued.session.id], now=time.time())
         refuse_if_locked(user, session_id=issued.session.id)
     audit(event, user_id=user.id, session_id=issued.session.id, method=method)
+    announce(session_started, user_id=user.id, session_id=issued.session.id, method=method)
     for ended in state.sessions.enforce_limit(user.id, keep=issued.session.id, now=now):
         audit("session_limit_reached", user_id=user.id, session_id=ended)
     response = session_reply(state, issued, payload, status=status)

@@ -10,13 +10,12 @@ from auth.core.accounts import check_password, create_user, find_user, set_passw
 from auth.core.addresses import check_email
 from auth.core.audit import audit
 from auth.core.errors import AuthError, BadRequest, InvalidCredentials, NotFound, Unauthorized
+from auth.core.events import announce, user_registered
 from auth.core.policy import check_password as check_new_password
 from auth.core.policy import check_username
 from auth.core.sessions import DeadRefreshToken, Issued, RefreshReuse
 from auth.core.state import auth_state
 from auth.core.tokens import session_of
-from auth.mail.flows import ask_verification
-from auth.mail.state import mail_state
 from auth.web.cookies import clear_auth_cookies, read_access, read_refresh
 from auth.web.errors import error_reply
 from auth.web.guard import authenticate_request, current_principal, login_required, refuse_api_key
@@ -77,8 +76,9 @@ def signin_page() -> Response:
 @limited(*login_limits)
 def login() -> Response:
     try:
-        fields = read_fields("username", "password", optional=("next",))
         state = auth_state()
+        state.gate.refuse_if_full()
+        fields = read_fields("username", "password", optional=("next",))
         user = find_user(fields["username"])
         if not check_password(state, user, fields["password"]) or user is None:
             audit("login_failed", user_id=user.id if user else None, known_user=user is not None)
@@ -235,8 +235,7 @@ def register() -> Response:
                 email=request.form.get("email", ""),
             )
         raise
-    if email is not None and mail_state().settings.enabled:
-        ask_verification(user.id, email, notify_old=False)
+    announce(user_registered, user_id=user.id, email=email)
     if is_form_post():
         return complete_sign_in_in_browser(user, method="register", next_url=fields.get("next"), event="register")
     return complete_sign_in(
