@@ -30,8 +30,15 @@ class Session(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
     user_agent: Mapped[str] = mapped_column(String(256), default="")
     ip: Mapped[str] = mapped_column(String(64), default="")
+    # An impersonation: the admin signed in as this user, and the admin's own
+    # session that ``POST /auth/impersonation/stop`` returns to. Access tokens of
+    # such a session carry ``act: {"sub": impersonator_id}``.
+    impersonator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=True, default=None
+    )
+    admin_session_id: Mapped[str | None] = mapped_column(String(32), nullable=True, default=None)
 
-    user = relationship("User", lazy="joined")
+    user = relationship("User", lazy="joined", foreign_keys=[user_id])
 
     def is_live(self, now: float) -> bool:
         return self.revoked_at is None and now < self.expires_at

@@ -92,7 +92,7 @@ def set_password(state: AuthState, user: User, password: str) -> None:
     db.session.commit()
 
 
-def lock_user(state: AuthState, user: User, *, now: float | None = None) -> list[str]:
+def lock_user(state: AuthState, user: User, *, now: float | None = None, **details: object) -> list[str]:
     """Lock ``user`` out and end every session at once; returns the ended session ids.
 
     The lock is committed before the sessions end, so a sign-in or a refresh
@@ -102,14 +102,15 @@ def lock_user(state: AuthState, user: User, *, now: float | None = None) -> list
     user.locked_at = now
     db.session.commit()
     ended = state.sessions.revoke_user(user.id, now=now)
-    audit("user_locked", user_id=user.id, sessions_ended=len(ended))
+    audit("user_locked", user_id=user.id, sessions_ended=len(ended), **details)
     return ended
 
 
-def unlock_user(user: User) -> None:
-    user.locked_at = None
+def unlock_user(user: User, **details: object) -> None:
+    """``details`` go into the audit event (``actor_id`` of the admin who unlocked)."""
+    user.locked_at = user.locked_until = user.locked_reason = None
+    audit("user_unlocked", user_id=user.id, **details)
     db.session.commit()
-    audit("user_unlocked", user_id=user.id)
 
 
 def refuse_if_locked(user: User, *, session_id: str | None = None) -> None:

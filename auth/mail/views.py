@@ -21,7 +21,7 @@ from auth.mail import flows, tokens
 from auth.mail.limits import mail_address_limit, mail_ip_limit
 from auth.mail.pages import link_page, render_page
 from auth.mail.state import require_magic_links, require_mail
-from auth.web.guard import current_principal, login_required
+from auth.web.guard import current_principal, login_required, not_impersonated
 from auth.web.limits import limited
 from auth.web.payload import is_form_post, read_fields
 from auth.web.recent import recent_sign_in_required
@@ -65,6 +65,7 @@ def _sign_in_on_page(kind: str, user: User, method: str) -> Response:
 
 @bp.post("/email")
 @login_required
+@not_impersonated
 @recent_sign_in_required
 @limited(mail_ip_limit, mail_address_limit)
 def change_email() -> Response:

@@ -22,7 +22,7 @@ from auth.oidc.client import Profile, ProviderError
 from auth.oidc.identities import LinkRefused, identities_of, link, unlink, user_for_sign_in
 from auth.oidc.state import oidc_state
 from auth.web.cookies import read_access, read_refresh
-from auth.web.guard import authenticate, current_principal, login_required
+from auth.web.guard import authenticate, current_principal, login_required, not_impersonated
 from auth.web.origins import safe_next
 from auth.web.payload import is_form_post, json_body, read_fields
 from auth.web.recent import recent_sign_in_required
@@ -114,6 +114,7 @@ def callback(name: str) -> Response:
 
 @bp.post("/oidc/<name>/link")
 @login_required
+@not_impersonated
 @recent_sign_in_required
 def start_link(name: str) -> Response:
     """Where to send the browser to link a provider: this server's start URL with a short-lived ticket."""
@@ -149,6 +150,7 @@ def list_identities() -> Response:
 
 @bp.delete("/identities/<identity_id>")
 @login_required
+@not_impersonated
 def remove_identity(identity_id: str) -> Response:
     principal = current_principal()
     user = db.session.get(User, int(principal.user_id))

@@ -32,7 +32,7 @@ from auth.core.policy import check_password as check_new_password
 from auth.core.state import auth_state
 from auth.web.cookies import clear_auth_cookies, read_access, read_refresh
 from auth.web.csrf import csrf_token_for
-from auth.web.guard import Principal, authenticate
+from auth.web.guard import Principal, authenticate, not_impersonated
 from auth.web.headers import allow_page_script, style_nonce
 from auth.web.limits import password_limit_for
 from auth.web.payload import UnsupportedContentType, is_form_post, read_fields
@@ -50,6 +50,7 @@ SLOTS: tuple[tuple[str, str], ...] = (
     ("email", "Email"),
     ("second-factors", "Second factors"),
     ("providers", "Linked providers"),
+    ("activity", "Recent activity"),
 )
 
 NOTICES = {
@@ -102,7 +103,8 @@ def _visitor() -> Visitor | None:
         return None
     session = issued.session
     cookies = session_reply(state, issued, {}).headers.getlist("Set-Cookie")
-    return Visitor(Principal(str(session.user_id), session.id, tuple(session.user.roles or ())), cookies)
+    actor = None if session.impersonator_id is None else str(session.impersonator_id)
+    return Visitor(Principal(str(session.user_id), session.id, tuple(session.user.roles or ()), actor), cookies)
 
 
 def _when(epoch: float | None) -> str:
@@ -144,6 +146,7 @@ def page() -> Response:
         return redirect(url_for("auth.signin_page", next=PAGE), code=303)
     state = auth_state()
     principal = visitor.principal
+    g.principal = principal  # what the page's slots and banner read
     user = db.session.get(User, int(principal.user_id))
     if user is None:
         return render_signin(next_url=PAGE)
@@ -211,6 +214,7 @@ def _refused(response: Response) -> bool:
 
 @bp.post("/password")
 @_form_action
+@not_impersonated
 @password_limit_for(_refused)
 def change_password(visitor: Visitor) -> Response:
     state = auth_state()

@@ -19,7 +19,7 @@ from auth.mail.flows import ask_verification
 from auth.mail.state import mail_state
 from auth.web.cookies import clear_auth_cookies, read_access, read_refresh
 from auth.web.errors import error_reply
-from auth.web.guard import authenticate, current_principal, login_required
+from auth.web.guard import authenticate, current_principal, login_required, not_impersonated
 from auth.web.limits import limited, password_limit, refresh_limit, register_limit
 from auth.web.login_limits import login_limits
 from auth.web.payload import is_form_post, read_fields
@@ -133,10 +133,15 @@ def logout_all() -> Response:
 @bp.get("/me")
 @login_required
 def me() -> Response:
-    user = db.session.get(User, int(current_principal().user_id))
+    principal = current_principal()
+    user = db.session.get(User, int(principal.user_id))
     if user is None:
         raise Unauthorized("This user no longer exists.")
-    return jsonify(success=True, user=user.as_json())
+    body: dict[str, object] = {"user": user.as_json()}
+    if principal.actor_id is not None:
+        admin = db.session.get(User, int(principal.actor_id))
+        body["impersonated_by"] = {"id": principal.actor_id, "username": admin.username if admin else ""}
+    return jsonify(success=True, **body)
 
 
 @bp.get("/sessions")
@@ -196,6 +201,7 @@ def register() -> Response:
 
 @bp.post("/password")
 @login_required
+@not_impersonated
 @password_limit
 def change_password() -> Response:
     state = auth_state()
