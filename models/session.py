@@ -33,12 +33,12 @@ class Session(db.Model):
     # An impersonation: the admin signed in as this user, and the admin's own
     # session that ``POST /auth/impersonation/stop`` returns to. Access tokens of
     # such a session carry ``act: {"sub": impersonator_id}``.
-    impersonator_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), nullable=True, default=None
-    )
+    # No foreign key (adding one makes SQLite rebuild the table, and its refresh
+    # tokens with it): deleting an admin ends their impersonations instead.
+    impersonator_id: Mapped[int | None] = mapped_column(Integer, nullable=True, default=None)
     admin_session_id: Mapped[str | None] = mapped_column(String(32), nullable=True, default=None)
 
-    user = relationship("User", lazy="joined", foreign_keys=[user_id])
+    user = relationship("User", lazy="joined")
 
     def is_live(self, now: float) -> bool:
         return self.revoked_at is None and now < self.expires_at

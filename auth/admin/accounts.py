@@ -175,8 +175,11 @@ def reset_factors(user: User, *, actor_id: str) -> dict[str, int]:
 
 
 def remove(state: AuthState, user: User, *, actor_id: str) -> None:
-    """Delete the user and everything they own; their sessions end at once."""
-    state.sessions.revoke_user(user.id, now=time.time())
+    """Delete the user and everything they own; their sessions, and their impersonations of others, end at once."""
+    now = time.time()
+    state.sessions.revoke_user(user.id, now=now)
+    acting = select(Session.id).where(Session.impersonator_id == user.id, Session.revoked_at.is_(None))
+    state.sessions.revoke(list(db.session.scalars(acting)), now=now)
     audit("user_deleted", user_id=user.id, actor_id=actor_id, username=user.username)
     db.session.delete(user)
     db.session.commit()

@@ -23,10 +23,11 @@ from auth.admin.body import moment, roles
 from auth.admin.listing import AuditQuery, UserQuery, list_events, search_users
 from auth.admin.views import mail_reset
 from auth.core.addresses import check_email
-from auth.core.errors import AccountLocked, AuthError, Conflict, Forbidden, NotFound
+from auth.core.errors import AccountLocked, AuthError, Conflict, NotFound
 from auth.core.state import auth_state
 from auth.web.account_page import Visitor, _visitor, _with_cookies
 from auth.web.csrf import csrf_token_for
+from auth.web.guard import ImpersonationForbidden
 from auth.web.headers import style_nonce
 from auth.web.payload import UnsupportedContentType, is_form_post
 from auth.web.recent import is_recent
@@ -78,19 +79,19 @@ def _render(template: str, visitor: Visitor, **context: Any) -> Response:
 
 
 def _admin_visitor() -> Visitor | Response:
-    """The signed-in admin, a redirect to the sign-in page, or a 403 page saying why."""
+    """The signed-in admin, or a redirect to the sign-in page.
+
+    Anyone else gets the JSON 403 every admin call gives (``admin_required``,
+    ``mfa_enrolment_required``, ``impersonation_forbidden``), as the account
+    page answers what is not its own form.
+    """
     visitor = _visitor()
     if visitor is None:
         return redirect("/auth/login?" + urlencode({"next": request.path}), code=303)
     g.principal = visitor.principal
-    try:
-        if visitor.principal.actor_id is not None:
-            raise Forbidden("Stop signing in as this user first (the banner's button).")
-        check_admin(visitor.principal)
-    except AuthError as error:
-        response = _render("admin/refused.html", visitor, message=error.message)
-        response.status_code = error.status
-        return response
+    if visitor.principal.actor_id is not None:
+        raise ImpersonationForbidden()
+    check_admin(visitor.principal)
     return visitor
 
 

@@ -38,9 +38,6 @@ def upgrade():
     with op.batch_alter_table("sessions", schema=None) as batch_op:
         batch_op.add_column(sa.Column("impersonator_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("admin_session_id", sa.String(length=32), nullable=True))
-        batch_op.create_foreign_key(
-            "fk_sessions_impersonator_id_users", "users", ["impersonator_id"], ["id"], ondelete="CASCADE"
-        )
     if op.get_bind().dialect.name == "postgresql":
         # Byte order, as SQLite compares: prefix search is one range of the unique index.
         op.execute('ALTER TABLE users ALTER COLUMN username_key TYPE VARCHAR(64) COLLATE "C"')
@@ -52,7 +49,6 @@ def downgrade():
         op.execute('ALTER TABLE users ALTER COLUMN username_key TYPE VARCHAR(64) COLLATE "default"')
         op.execute('ALTER TABLE users ALTER COLUMN email_key TYPE VARCHAR(254) COLLATE "default"')
     with op.batch_alter_table("sessions", schema=None) as batch_op:
-        batch_op.drop_constraint("fk_sessions_impersonator_id_users", type_="foreignkey")
         batch_op.drop_column("admin_session_id")
         batch_op.drop_column("impersonator_id")
     with op.batch_alter_table("users", schema=None) as batch_op:
