@@ -96,6 +96,16 @@ class UserQuery:
 
 def search_users(query: UserQuery, *, cursor: str | None, limit: int) -> Page:
     """Users whose username (or, when ``q`` has an ``@``, verified email) starts with ``q``."""
+    statement, key_column = users_statement(query, decode_cursor(cursor, (str,)), limit + 1)
+    rows = list(db.session.scalars(statement))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    last = rows[-1] if rows and more else None
+    return Page(rows, encode_cursor([getattr(last, key_column.key)]) if last is not None else None)
+
+
+def users_statement(query: UserQuery, after: list[Any] | None, limit: int) -> tuple[Select[Any], Any]:
+    """The page's query (one range of the key's unique index, in its order) and the key column."""
     by_email = "@" in query.q
     key_column = User.email_key if by_email else User.username_key
     prefix = email_key(query.q) if by_email else username_key(query.q)
@@ -106,14 +116,9 @@ def search_users(query: UserQuery, *, cursor: str | None, limit: int) -> Page:
         statement = statement.where(key_column.is_not(None))
     for condition in _filters(query):
         statement = statement.where(condition)
-    after = decode_cursor(cursor, (str,))
     if after is not None:
         statement = statement.where(key_column > after[0])
-    rows = list(db.session.scalars(statement.order_by(key_column).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    last = rows[-1] if rows and more else None
-    return Page(rows, encode_cursor([getattr(last, key_column.key)]) if last is not None else None)
+    return statement.order_by(key_column).limit(limit), key_column
 
 
 def _filters(query: UserQuery) -> list[ColumnElement[bool]]:
@@ -178,6 +183,14 @@ def _time(raw: str | None, name: str) -> float | None:
 
 def list_events(query: AuditQuery, *, cursor: str | None, limit: int) -> Page:
     """Events newest first; each filter is the leading column of an index."""
+    rows = list(db.session.scalars(events_statement(query, decode_cursor(cursor, (float, int)), limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    last = rows[-1] if rows and more else None
+    return Page(rows, encode_cursor([last.created_at, last.id]) if last is not None else None)
+
+
+def events_statement(query: AuditQuery, after: list[Any] | None, limit: int) -> Select[Any]:
     statement = select(AuditEvent)
     if query.user_id is not None:
         statement = statement.where(AuditEvent.user_id == query.user_id)
@@ -187,12 +200,6 @@ def list_events(query: AuditQuery, *, cursor: str | None, limit: int) -> Page:
         statement = statement.where(AuditEvent.created_at >= query.since)
     if query.until is not None:
         statement = statement.where(AuditEvent.created_at < query.until)
-    after = decode_cursor(cursor, (float, int))
     if after is not None:
         statement = statement.where(tuple_(AuditEvent.created_at, AuditEvent.id) < tuple_(after[0], after[1]))
-    statement = statement.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(limit + 1)
-    rows = list(db.session.scalars(statement))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    last = rows[-1] if rows and more else None
-    return Page(rows, encode_cursor([last.created_at, last.id]) if last is not None else None)
+    return statement.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(limit)
