@@ -67,7 +67,8 @@ def test_the_cli_writes_the_same_events(app: Flask) -> None:
     runner = app.test_cli_runner()
     for args in (["users", "lock", "bob"], ["users", "unlock", "bob"], ["users", "set-roles", "bob", "--role", "x"]):
         assert runner.invoke(args=args).exit_code == 0
-    assert runner.invoke(args=["users", "set-password", "bob", "--password-stdin"], input=PASSWORD + "\n").exit_code == 0
+    set_password = ["users", "set-password", "bob", "--password-stdin"]
+    assert runner.invoke(args=set_password, input=PASSWORD + "\n").exit_code == 0
     assert runner.invoke(args=["users", "delete", "bob", "--yes"]).exit_code == 0
     assert names(app, user_id=uid) == [
         "user_created",
