@@ -15,7 +15,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, cast, exists, or_, select, tuple_
+from sqlalchemy import String, cast, exists, func, or_, select, tuple_
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement, Select
 
 from auth.core.addresses import email_key
@@ -26,6 +27,8 @@ from models.user import username_key
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 50
 TOP = "\U0010ffff"
+# Keys a filtered page looks at, at most (see ``search_users``).
+WINDOW = 1000
 
 
 @dataclass(frozen=True)
@@ -95,50 +98,87 @@ class UserQuery:
 
 
 def search_users(query: UserQuery, *, cursor: str | None, limit: int) -> Page:
-    """Users whose username (or, when ``q`` has an ``@``, verified email) starts with ``q``."""
-    statement, key_column = users_statement(query, decode_cursor(cursor, (str,)), limit + 1)
+    """Users whose username (or, when ``q`` has an ``@``, verified email) starts with ``q``.
+
+    With a filter (role, locked, second factor, provider) a page looks at
+    most ``WINDOW`` keys further along the index: it may then hold fewer than
+    ``limit`` users, even none, while ``next_cursor`` says more may follow.
+    So no page costs more than one bounded index range, however rare the
+    filtered value (a planner that misjudges the filter's selectivity would
+    otherwise sort every prefix match).
+    """
+    after = decode_cursor(cursor, (str,))
+    statement, key_column = users_statement(query, after, limit + 1)
     rows = list(db.session.scalars(statement))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    last = rows[-1] if rows and more else None
-    return Page(rows, encode_cursor([getattr(last, key_column.key)]) if last is not None else None)
+    if len(rows) > limit:
+        return Page(rows[:limit], encode_cursor([getattr(rows[limit - 1], key_column.key)]))
+    if not _filters(query):
+        return Page(rows, None)
+    window = _window(query, after).subquery()
+    scanned, last = db.session.execute(select(func.count(), func.max(window.c[key_column.key]))).one()
+    return Page(rows, encode_cursor([last]) if scanned >= WINDOW else None)
+
+
+def _window(query: UserQuery, after: list[Any] | None) -> Select[Any]:
+    """The next ``WINDOW`` users of the prefix range, in index order, unfiltered."""
+    key_column = _key(query)
+    prefix = _prefix(query)
+    statement = select(User)
+    if prefix:
+        statement = statement.where(key_column >= prefix, key_column < prefix + TOP)
+    else:
+        statement = statement.where(key_column.is_not(None))
+    if after is not None:
+        statement = statement.where(key_column > after[0])
+    return statement.order_by(key_column).limit(WINDOW)
+
+
+def _key(query: UserQuery) -> Any:
+    return User.email_key if "@" in query.q else User.username_key
+
+
+def _prefix(query: UserQuery) -> str:
+    return email_key(query.q) if "@" in query.q else username_key(query.q)
 
 
 def users_statement(query: UserQuery, after: list[Any] | None, limit: int) -> tuple[Select[Any], Any]:
     """The page's query (one range of the key's unique index, in its order) and the key column."""
-    by_email = "@" in query.q
-    key_column = User.email_key if by_email else User.username_key
-    prefix = email_key(query.q) if by_email else username_key(query.q)
-    statement: Select[Any] = select(User)
+    key_column = _key(query)
+    if _filters(query):
+        # Filter the window's rows themselves: no join back to the table that
+        # a planner misjudging the filter could turn into a sequential scan.
+        windowed = aliased(User, _window(query, after).subquery())
+        statement = select(windowed).where(*_filters(query, windowed)).order_by(getattr(windowed, key_column.key))
+        return statement.limit(limit), key_column
+    prefix = _prefix(query)
+    statement = select(User)
     if prefix:
         statement = statement.where(key_column >= prefix, key_column < prefix + TOP)
-    elif by_email:
+    elif "@" in query.q:
         statement = statement.where(key_column.is_not(None))
-    for condition in _filters(query):
-        statement = statement.where(condition)
     if after is not None:
         statement = statement.where(key_column > after[0])
     return statement.order_by(key_column).limit(limit), key_column
 
 
-def _filters(query: UserQuery) -> list[ColumnElement[bool]]:
+def _filters(query: UserQuery, user: Any = User) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if query.role:
         # roles is a JSON list of plain names: match the quoted name in its text.
         needle = json.dumps(query.role).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conditions.append(cast(User.roles, String).like(f"%{needle}%", escape="\\"))
+        conditions.append(cast(user.roles, String).like(f"%{needle}%", escape="\\"))
     if query.locked is True:
-        conditions.append(User.locked_at.is_not(None))
+        conditions.append(user.locked_at.is_not(None))
     elif query.locked is False:
-        conditions.append(User.locked_at.is_(None))
+        conditions.append(user.locked_at.is_(None))
     if query.mfa is not None:
         enrolled = or_(
-            exists().where(TotpSecret.user_id == User.id, TotpSecret.confirmed_at.is_not(None)),
-            exists().where(Passkey.user_id == User.id),
+            exists().where(TotpSecret.user_id == user.id, TotpSecret.confirmed_at.is_not(None)),
+            exists().where(Passkey.user_id == user.id),
         )
         conditions.append(enrolled if query.mfa else ~enrolled)
     if query.provider:
-        conditions.append(exists().where(Identity.user_id == User.id, Identity.provider == query.provider))
+        conditions.append(exists().where(Identity.user_id == user.id, Identity.provider == query.provider))
     return conditions
 
 
