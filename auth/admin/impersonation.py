@@ -85,7 +85,7 @@ def stop() -> Response:
         raise BadRequest("This session is not an impersonation.")
     now = time.time()
     state.sessions.revoke([session.id], now=now)
-    audit("impersonation_ended", user_id=session.user_id, session_id=session.id, actor_id=session.impersonator_id)
+    audit("impersonation_ended", user_id=session.user_id, session_id=session.id, actor_id=str(session.impersonator_id))
     audit("impersonation_stopped", user_id=session.impersonator_id, session_id=session.admin_session_id)
     db.session.commit()
     own = state.sessions.find_live(session.admin_session_id or "", now)
