@@ -24,10 +24,12 @@ from collections.abc import Callable
 
 from flask import has_app_context
 from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import ORMExecuteState
 from sqlalchemy.orm import Session as OrmSession
 
 from models import AuditEvent, db
+from models.engine import discard_transaction
 
 log = logging.getLogger("auth.audit")
 
@@ -126,6 +128,6 @@ def commit_pending_events(_error: BaseException | None = None) -> None:
         return
     try:
         session.commit()
-    except Exception:  # the reply is built; a lost event row must not turn it into a 500
-        log.exception("audit rows could not be stored")
-        session.rollback()
+    except SQLAlchemyError as error:  # the reply is built; a lost row must not turn it into a 500
+        log.warning("audit rows could not be stored: %s", error.__class__.__name__)
+        discard_transaction(session)

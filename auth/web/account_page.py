@@ -32,7 +32,7 @@ from auth.core.policy import check_password as check_new_password
 from auth.core.state import auth_state
 from auth.web.cookies import clear_auth_cookies, read_access, read_refresh
 from auth.web.csrf import csrf_token_for
-from auth.web.guard import Principal, authenticate, not_impersonated
+from auth.web.guard import ImpersonationForbidden, Principal, authenticate, not_impersonated
 from auth.web.headers import allow_page_script, style_nonce
 from auth.web.limits import password_limit_for
 from auth.web.payload import UnsupportedContentType, is_form_post, read_fields
@@ -62,6 +62,7 @@ ERRORS = {
     "wrong-password": "The current password is wrong.",
     "mismatch": "The new passwords do not match.",
     "weak-password": "The new password was refused: choose a longer one that is not a common password.",
+    "impersonating": "Not while an administrator is signed in as you: this change is the account holder's own.",
 }
 
 
@@ -132,7 +133,10 @@ def _form_action(view: Callable[..., Response]) -> Callable[..., Response]:
         if visitor is None:
             raise Unauthorized("Not authenticated: sign in again.")
         g.principal = visitor.principal  # what per-user limits key on
-        return view(visitor, **kwargs)
+        try:
+            return view(visitor, **kwargs)
+        except ImpersonationForbidden:
+            return _back(visitor, error="impersonating")
 
     action.__name__ = view.__name__
     action.__doc__ = view.__doc__
