@@ -54,8 +54,10 @@ def test_lock_needs_its_confirmation_then_locks(app: Flask) -> None:
     assert bob.get("/auth/me").status_code == 401
     page = admin.get(done.headers["Location"]).text
     assert "The user is locked" in page and "locked: spam" in page
-    assert admin.post(f"/auth/admin/pages/users/{uid}/unlock", content_type=FORM).headers["Location"].endswith(
-        "notice=unlocked"
+    assert (
+        admin.post(f"/auth/admin/pages/users/{uid}/unlock", content_type=FORM)
+        .headers["Location"]
+        .endswith("notice=unlocked")
     )
 
 
