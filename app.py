@@ -17,9 +17,10 @@ from flask import Flask
 from flask_migrate import Migrate
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from auth.admin import init_admin
 from auth.apikeys import init_api_keys
 from auth.core.admission import HashGate
-from auth.core.audit import add_context_provider, add_listener
+from auth.core.audit import add_context_provider, add_listener, commit_pending_events
 from auth.core.breaches import BreachedPasswords
 from auth.core.devices import DeviceTokens
 from auth.core.keys import load_keys
@@ -121,6 +122,7 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     init_limits(app, enabled=settings.ratelimit_enabled, redis_url=settings.redis_url)
     init_headers(app)
     register_error_handlers(app)
+    app.teardown_appcontext(commit_pending_events)  # after the error handlers' own: runs before them
     app.register_blueprint(auth_bp)
     app.register_blueprint(account_page_bp)
     app.register_blueprint(service_bp)
@@ -129,6 +131,7 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     init_mail(app, env, settings)
     init_mfa(app, env, settings)
     init_api_keys(app, env, settings)
+    init_admin(app, env, settings)
     app.register_blueprint(ops_bp)
     init_cli(app)
     add_context_provider(request_fields)

@@ -11,6 +11,7 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 from models.api_key import ApiKey  # noqa: E402
+from models.audit import AuditEvent  # noqa: E402
 from models.identity import Identity  # noqa: E402
 from models.mail_token import MailToken  # noqa: E402
 from models.mfa import MfaAttempt, Passkey, RecoveryCode, TotpSecret, WebAuthnChallenge  # noqa: E402
@@ -21,6 +22,7 @@ from models.user import User  # noqa: E402
 __all__ = [
     "REVOKED",
     "ApiKey",
+    "AuditEvent",
     "Identity",
     "MailToken",
     "MfaAttempt",

@@ -30,6 +30,13 @@ class Session(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
     user_agent: Mapped[str] = mapped_column(String(256), default="")
     ip: Mapped[str] = mapped_column(String(64), default="")
+    # An impersonation: the admin signed in as this user, and the admin's own
+    # session that ``POST /auth/impersonation/stop`` returns to. Access tokens of
+    # such a session carry ``act: {"sub": impersonator_id}``.
+    # No foreign key (adding one makes SQLite rebuild the table, and its refresh
+    # tokens with it): deleting an admin ends their impersonations instead.
+    impersonator_id: Mapped[int | None] = mapped_column(Integer, nullable=True, default=None)
+    admin_session_id: Mapped[str | None] = mapped_column(String(32), nullable=True, default=None)
 
     user = relationship("User", lazy="joined")
 

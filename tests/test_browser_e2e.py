@@ -92,6 +92,10 @@ PASSWORD = "Violet-Harbor-Lantern-42"
 # One user per (second-factor scenario, browser): enrolment in one run must not
 # change what another run meets (tests/e2e/scenarios/mfa.mjs names them so).
 MFA_USERS = tuple(f"{kind}-{browser}" for kind in ("totp", "passkey") for browser in BROWSERS)
+# The admin scenario's admin and the user it locks and signs in as, per browser
+# (tests/e2e/scenarios/admin.mjs names them so).
+ADMIN_USERS = tuple(f"admin-{browser}" for browser in BROWSERS)
+TARGET_USERS = tuple(f"target-{browser}" for browser in BROWSERS)
 ACCESS_TTL = 3  # seconds; the silent-refresh scenario waits past it
 
 PROD_HOSTS = ("app.example.test", "api.example.test")
@@ -129,6 +133,10 @@ SERVER_VARS = (
     "WEBAUTHN_RP_ID",
     "WEBAUTHN_ORIGINS",
     "MFA_REQUIRED_ROLES",
+    "ADMIN_ROLES",
+    "ADMIN_REQUIRE_MFA",
+    "IMPERSONATION_TTL",
+    "AUDIT_RETENTION_DAYS",
     "INSTANCE_PATH",
     "FLASK_APP",
     "FLASK_RUN_HOST",
@@ -461,6 +469,8 @@ def plan(tmp: Path, https_port: int, ca: Path, oidc_issuer: str, mail_url: str) 
             "JWT_SECRET": secrets.token_hex(32),
             "ACCESS_TOKEN_TTL": str(ACCESS_TTL),
             "RATELIMIT_ENABLED": "false",
+            # The admin scenario's admins have no second factor (tests/e2e/scenarios/admin.mjs).
+            "ADMIN_REQUIRE_MFA": "false",
             "HIBP_URL": "off",  # the tests never reach the internet
             # Request lines in the API's log (flask run writes them anyway):
             # scenarios count probe calls there.
@@ -566,8 +576,10 @@ def start_shape(dep: Deployment, name: str) -> Shape:
         return shape
     build_next(dep)
     flask_cli(shape, "db", "upgrade")
-    for user_name in (USERNAME, *MFA_USERS):
+    for user_name in (USERNAME, *MFA_USERS, *TARGET_USERS):
         flask_cli(shape, "users", "create", user_name, "--password-stdin", stdin=f"{PASSWORD}\n")
+    for user_name in ADMIN_USERS:
+        flask_cli(shape, "users", "create", user_name, "--role", "admin", "--password-stdin", stdin=f"{PASSWORD}\n")
     for user, email in (mail_users(name) if name != INSECURE_SHAPE else {}).items():
         flask_cli(
             shape,

@@ -117,7 +117,7 @@ def set_password(state: AuthState, user: User, password: str) -> None:
     announce(password_changed, user_id=user.id)
 
 
-def lock_user(state: AuthState, user: User, *, now: float | None = None) -> list[str]:
+def lock_user(state: AuthState, user: User, *, now: float | None = None, **details: object) -> list[str]:
     """Lock ``user`` out and end every session at once; returns the ended session ids.
 
     The lock is committed before the sessions end, so a sign-in or a refresh
@@ -128,7 +128,7 @@ def lock_user(state: AuthState, user: User, *, now: float | None = None) -> list
     db.session.commit()
     ended = state.sessions.revoke_user(user.id, now=now)
     _account_ended(state, user.id, now)
-    audit("user_locked", user_id=user.id, sessions_ended=len(ended))
+    audit("user_locked", user_id=user.id, sessions_ended=len(ended), **details)
     return ended
 
 
@@ -142,12 +142,15 @@ def delete_user(state: AuthState, user: User, *, now: float | None = None) -> li
     return ended
 
 
-def unlock_user(user: User) -> None:
-    """Lift an operator's lock, and the second-factor failure cap (``MFA_FAILURE_CAP``) with it."""
-    user.locked_at = None
+def unlock_user(user: User, **details: object) -> None:
+    """Lift an operator's lock, and the second-factor failure cap (``MFA_FAILURE_CAP``) with it.
+
+    ``details`` go into the audit event (``actor_id`` of the admin who unlocked).
+    """
+    user.locked_at = user.locked_until = user.locked_reason = None
     user.mfa_failures = 0
+    audit("user_unlocked", user_id=user.id, **details)
     db.session.commit()
-    audit("user_unlocked", user_id=user.id)
 
 
 def refuse_if_locked(user: User, *, session_id: str | None = None) -> None:

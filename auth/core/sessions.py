@@ -93,7 +93,19 @@ class SessionStore:
         self._successor_key = hmac.new(settings.jwt_secret, b"refresh-token-successor", "sha256").digest()
         self._pruned_at = 0.0
 
-    def start(self, user: User, *, user_agent: str, ip: str, now: float) -> Issued:
+    def start(
+        self,
+        user: User,
+        *,
+        user_agent: str,
+        ip: str,
+        now: float,
+        ttl: int | None = None,
+        impersonator_id: int | None = None,
+        admin_session_id: str | None = None,
+    ) -> Issued:
+        """A new session; ``ttl`` shorter than ``REFRESH_TOKEN_TTL`` and the
+        impersonator fields make it an admin's impersonation of ``user``."""
         self._maybe_prune(now)
         session = Session(
             id=secrets.token_urlsafe(16),
@@ -101,14 +113,21 @@ class SessionStore:
             created_at=now,
             last_used_at=now,
             authenticated_at=now,
-            expires_at=now + self._settings.refresh_token_ttl,
+            expires_at=now + min(ttl or self._settings.refresh_token_ttl, self._settings.refresh_token_ttl),
             version=1,
             user_agent=user_agent[:256],
             ip=ip[:64],
+            impersonator_id=impersonator_id,
+            admin_session_id=admin_session_id,
         )
-        token = secrets.token_urlsafe(32)
         db.session.add(session)
         db.session.flush()
+        return self.resume(session, now=now)
+
+    def resume(self, session: Session, *, now: float) -> Issued:
+        """A new refresh token for a live session whose browser no longer holds one
+        (an admin back from an impersonation); the session's other tokens stay as they are."""
+        token = secrets.token_urlsafe(32)
         db.session.add(RefreshToken(token_hash=self._hasher.current(token), session_id=session.id, created_at=now))
         db.session.commit()
         return Issued(session, token)

@@ -77,6 +77,8 @@ class AccessClaims:
     issued_at: int
     expires_at: int
     token_id: str
+    # RFC 8693 section 4.1 ``act.sub``: the admin acting as ``sub`` (impersonation), else None.
+    actor_id: str | None = None
 
 
 def encode_access(
@@ -89,6 +91,7 @@ def encode_access(
     issuer: str,
     now: float,
     ttl: int,
+    actor_id: int | str | None = None,
 ) -> str:
     issued = int(now)
     claims = {
@@ -101,6 +104,8 @@ def encode_access(
         "iss": issuer,
         "roles": list(roles),
     }
+    if actor_id is not None:
+        claims["act"] = {"sub": str(actor_id)}
     return jwt.encode(claims, keys.signing_key, algorithm=keys.algorithm, headers={"kid": keys.kid})
 
 
@@ -119,6 +124,7 @@ def decode_access(token: str, keys: Keys, *, issuer: str, now: float) -> AccessC
         issued_at=claims["iat"],
         expires_at=claims["exp"],
         token_id=claims["jti"],
+        actor_id=claims["act"]["sub"] if "act" in claims else None,
     )
 
 
@@ -132,6 +138,7 @@ def _well_typed(claims: dict[str, Any]) -> bool:
         and type(claims["iat"]) is int
         and isinstance(claims["roles"], list)
         and all(isinstance(role, str) for role in claims["roles"])
+        and ("act" not in claims or (isinstance(claims["act"], dict) and isinstance(claims["act"].get("sub"), str)))
     )
 
 

@@ -21,7 +21,7 @@ from auth.mail import flows, tokens
 from auth.mail.limits import mail_address_limit, mail_ip_limit
 from auth.mail.pages import link_page, render_page, render_request
 from auth.mail.state import mail_state, require_magic_links, require_mail
-from auth.web.guard import current_principal, login_required, refuse_api_key
+from auth.web.guard import current_principal, login_required, not_impersonated, refuse_api_key
 from auth.web.limits import limited
 from auth.web.payload import is_form_post, read_fields
 from auth.web.recent import recent_sign_in_required
@@ -99,6 +99,7 @@ def change_email() -> Response:
 
 @login_required
 @refuse_api_key
+@not_impersonated
 @recent_sign_in_required
 def _change_email() -> Response:
     principal = current_principal()

@@ -14,7 +14,7 @@ from auth.core.state import auth_state
 from auth.mfa import passkeys
 from auth.mfa.passkeys import PasskeyRejected, RelyingParty, passkey_json
 from auth.mfa.state import mfa_state
-from auth.web.guard import current_principal, login_required, refuse_api_key
+from auth.web.guard import current_principal, login_required, not_impersonated, refuse_api_key
 from auth.web.headers import allow_page_script
 from auth.web.limits import limiter
 from auth.web.login_limits import login_limits
@@ -68,6 +68,7 @@ def _user() -> User:
 @bp.post("/register/options")
 @login_required
 @refuse_api_key
+@not_impersonated
 @recent_sign_in_required
 def register_options() -> Response:
     options = passkeys.registration_options(relying_party(), _user(), now=time.time())
@@ -77,6 +78,7 @@ def register_options() -> Response:
 @bp.post("/register")
 @login_required
 @refuse_api_key
+@not_impersonated
 def register() -> Response:
     body = _body()
     credential = _credential(body)
@@ -105,6 +107,7 @@ def list_passkeys() -> Response:
 @bp.delete(f"/<string(length={passkeys.ID_LENGTH}):passkey_id>")
 @login_required
 @refuse_api_key
+@not_impersonated
 @recent_sign_in_required
 def remove(passkey_id: str) -> Response:
     user = _user()

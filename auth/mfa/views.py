@@ -16,7 +16,7 @@ from auth.mfa.passkeys import passkey_json, passkeys_of
 from auth.mfa.state import mfa_state
 from auth.web.cookies import clear_mfa_pending, read_mfa_pending
 from auth.web.errors import error_reply
-from auth.web.guard import current_principal, login_required, refuse_api_key
+from auth.web.guard import current_principal, login_required, not_impersonated, refuse_api_key
 from auth.web.login_limits import login_limits
 from auth.web.payload import is_form_post, read_fields
 from auth.web.recent import recent_sign_in_required
@@ -127,6 +127,7 @@ def overview() -> Response:
 @bp.post("/totp/setup")
 @login_required
 @refuse_api_key
+@not_impersonated
 @recent_sign_in_required
 def totp_setup() -> Response:
     user = _user()
@@ -138,6 +139,7 @@ def totp_setup() -> Response:
 @bp.post("/totp/confirm")
 @login_required
 @refuse_api_key
+@not_impersonated
 def totp_confirm() -> Response:
     user = _user()
     code = read_fields("code")["code"]
@@ -154,6 +156,7 @@ def totp_confirm() -> Response:
 @bp.delete("/totp")
 @login_required
 @refuse_api_key
+@not_impersonated
 @recent_sign_in_required
 def totp_remove() -> Response:
     user = _user()
@@ -167,6 +170,7 @@ def totp_remove() -> Response:
 @bp.post("/recovery-codes")
 @login_required
 @refuse_api_key
+@not_impersonated
 @recent_sign_in_required
 def recovery_codes() -> Response:
     user = _user()

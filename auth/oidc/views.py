@@ -22,7 +22,7 @@ from auth.oidc.client import Profile, ProviderError
 from auth.oidc.identities import LinkRefused, identities_of, link, unlink, user_for_sign_in
 from auth.oidc.state import oidc_state
 from auth.web.cookies import read_access, read_refresh
-from auth.web.guard import authenticate, current_principal, login_required, refuse_api_key
+from auth.web.guard import authenticate, current_principal, login_required, not_impersonated, refuse_api_key
 from auth.web.origins import safe_next
 from auth.web.payload import is_form_post, json_body, read_fields
 from auth.web.recent import recent_sign_in_required
@@ -145,6 +145,7 @@ def start_link(name: str) -> Response:
 
 @login_required
 @refuse_api_key
+@not_impersonated
 @recent_sign_in_required
 def _start_link(name: str) -> Response:
     state = auth_state()
@@ -181,6 +182,7 @@ def list_identities() -> Response:
 @bp.delete("/identities/<identity_id>")
 @login_required
 @refuse_api_key
+@not_impersonated
 def remove_identity(identity_id: str) -> Response:
     principal = current_principal()
     user = db.session.get(User, int(principal.user_id))

@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from auth.core.accounts import create_user, delete_user, find_user, lock_user, set_password, unlock_user
 from auth.core.addresses import check_email
+from auth.core.audit import audit
 from auth.core.errors import AuthError
 from auth.core.policy import check_password, check_username
 from auth.core.state import auth_state
@@ -78,6 +79,7 @@ def create(name: str, roles: tuple[str, ...], password_stdin: bool, email: str |
         )
     except AuthError as error:
         raise click.ClickException(error.message) from None
+    audit("user_created", user_id=user.id, by="cli", roles=user.roles, email=user.email is not None)
     click.echo(f"Created user {user.username} (id {user.id}).")
 
 
@@ -97,6 +99,7 @@ def set_password_command(name: str, password_stdin: bool) -> None:
     user = _user(name)
     set_password(auth_state(), user, _read_password(user.username, password_stdin))
     ended = auth_state().sessions.revoke_user(user.id, now=time.time())
+    audit("password_set", user_id=user.id, by="cli", sessions_ended=len(ended))
     click.echo(f"Password changed for {user.username}; {len(ended)} session(s) signed out.")
 
 
@@ -106,7 +109,9 @@ def set_password_command(name: str, password_stdin: bool) -> None:
 def set_roles(name: str, roles: tuple[str, ...]) -> None:
     """Replace NAME's roles; live access tokens are refused until refreshed."""
     user = _user(name)
+    before = list(user.roles or [])
     user.roles = sorted(set(roles))
+    audit("roles_changed", user_id=user.id, by="cli", before=before, after=user.roles)
     db.session.commit()
     auth_state().sessions.reissue_for_user(user.id, now=time.time())
     click.echo(f"Roles of {user.username}: {', '.join(user.roles) or '-'}.")
@@ -120,6 +125,7 @@ def delete(name: str, yes: bool) -> None:
     user = _user(name)
     if not yes:
         click.confirm(f"Delete {user.username} and end their sessions?", abort=True)
+    audit("user_deleted", user_id=user.id, by="cli", username=user.username)
     delete_user(auth_state(), user)
     click.echo(f"Deleted user {user.username}.")
 
@@ -139,7 +145,7 @@ def revoke_all(yes: bool) -> None:
 def lock(name: str) -> None:
     """Lock NAME out: no sign-in of any kind, and every session ends now."""
     user = _user(name)
-    ended = lock_user(auth_state(), user)
+    ended = lock_user(auth_state(), user, by="cli")
     click.echo(f"Locked {user.username}; {len(ended)} session(s) ended.")
 
 
@@ -148,7 +154,7 @@ def lock(name: str) -> None:
 def unlock(name: str) -> None:
     """Let NAME sign in again, second step included (their ended sessions stay ended)."""
     user = _user(name)
-    unlock_user(user)
+    unlock_user(user, by="cli")
     click.echo(f"Unlocked {user.username}.")
 
 

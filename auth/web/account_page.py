@@ -33,7 +33,7 @@ from auth.core.state import auth_state
 from auth.web.account_slots import SLOTS, add_account_messages, fill_account_slot
 from auth.web.cookies import clear_auth_cookies, read_access, read_refresh
 from auth.web.csrf import csrf_token_for
-from auth.web.guard import Principal, authenticate, run_principal_checks
+from auth.web.guard import ImpersonationForbidden, Principal, authenticate, not_impersonated, run_principal_checks
 from auth.web.headers import allow_page_script, style_nonce
 from auth.web.limits import password_limit_for
 from auth.web.payload import UnsupportedContentType, is_form_post, read_fields
@@ -64,6 +64,7 @@ ERRORS = {
     "mfa_enrolment_required": "Enrol a second factor first (see Second factors below); then you can change this.",
     "reauth-needed": "That change needs a recent sign-in: confirm it is you below, then try again.",
     "not-confirmed": "That did not confirm who you are.",
+    "impersonating": "Not while an administrator is signed in as you: this change is the account holder's own.",
 }
 
 
@@ -88,7 +89,8 @@ def _visitor() -> Visitor | None:
         return None
     session = issued.session
     cookies = session_reply(state, issued, {}).headers.getlist("Set-Cookie")
-    return Visitor(Principal(str(session.user_id), session.id, tuple(session.user.roles or ())), cookies)
+    actor = None if session.impersonator_id is None else str(session.impersonator_id)
+    return Visitor(Principal(str(session.user_id), session.id, tuple(session.user.roles or ()), actor), cookies)
 
 
 def _when(epoch: float | None) -> str:
@@ -124,7 +126,10 @@ def _form_action(view: Callable[..., Response]) -> Callable[..., Response]:
             if refused.code in ERRORS:
                 return _back(visitor, error=refused.code)
             raise
-        return view(visitor, **kwargs)
+        try:
+            return view(visitor, **kwargs)
+        except ImpersonationForbidden:
+            return _back(visitor, error="impersonating")
 
     action.__name__ = view.__name__
     action.__doc__ = view.__doc__
@@ -138,6 +143,7 @@ def page() -> Response:
         return redirect(url_for("auth.signin_page", next=PAGE), code=303)
     state = auth_state()
     principal = visitor.principal
+    g.principal = principal  # what the page's slots and banner read
     user = db.session.get(User, int(principal.user_id))
     if user is None:
         return render_signin(next_url=PAGE)
@@ -231,6 +237,7 @@ def reauthenticate(visitor: Visitor) -> Response:
 
 @bp.post("/password")
 @_form_action
+@not_impersonated
 @password_limit_for(_refused)
 def change_password(visitor: Visitor) -> Response:
     """Change the password (the current one proves it is you), or for a user who has

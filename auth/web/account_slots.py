@@ -17,6 +17,7 @@ SLOTS: tuple[tuple[str, str], ...] = (
     ("second-factors", "Second factors"),
     ("providers", "Linked providers"),
     ("api-keys", "API keys"),
+    ("activity", "Recent activity"),
 )
 
 

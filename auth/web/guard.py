@@ -44,6 +44,8 @@ class Principal:
     scopes: tuple[str, ...] | None = None
     """What an API key may do; None: everything (a browser session)."""
     key_id: str | None = None
+    # The admin signed in as this user (the token's ``act.sub``); None for the user themself.
+    actor_id: str | None = None
 
 
 def authenticate(state: AuthState, token: str | None, now: float) -> Principal:
@@ -51,7 +53,7 @@ def authenticate(state: AuthState, token: str | None, now: float) -> Principal:
     if not token:
         raise Unauthorized("Not authenticated: no access token.")
     claims = check_access(state, token, now)
-    return Principal(claims.user_id, claims.session_id, claims.roles)
+    return Principal(claims.user_id, claims.session_id, claims.roles, actor_id=claims.actor_id)
 
 
 # A capability's check of other bearer credentials: (value, now) -> the principal, or it raises.
@@ -101,6 +103,32 @@ def run_principal_checks(principal: Principal) -> None:
 def current_principal() -> Principal:
     """The caller of a guarded view."""
     return g.principal
+
+
+class ImpersonationForbidden(Forbidden):
+    message = "Not while an administrator is signed in as this user."
+    code = "impersonation_forbidden"
+
+
+def not_impersonated(view: F) -> F:
+    """Use below ``@login_required`` (or any guard that sets the principal): an
+    impersonated session gets 403 ``impersonation_forbidden``.
+
+    Every account-management view carries it: password, email, second
+    factors, passkeys, providers, API keys, account deletion, admin calls and
+    impersonating again. An admin sees what the user sees, but cannot take
+    the account over.
+    """
+
+    @functools.wraps(view)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        principal = g.get("principal")
+        if principal is not None and principal.actor_id is not None:
+            raise ImpersonationForbidden()
+        return view(*args, **kwargs)
+
+    guarded.refuses_impersonation = True  # type: ignore[attr-defined]
+    return guarded  # type: ignore[return-value]
 
 
 @overload

@@ -26,7 +26,11 @@ def session_reply(state: AuthState, issued: Issued, payload: dict[str, Any], sta
         roles=session.user.roles or [],
         issuer=settings.jwt_issuer,
         now=now,
-        ttl=settings.access_token_ttl,
+        # An impersonated session's tokens never outlive it (IMPERSONATION_TTL).
+        ttl=settings.access_token_ttl
+        if session.impersonator_id is None
+        else max(1, min(settings.access_token_ttl, int(session.expires_at - now))),
+        actor_id=session.impersonator_id,
     )
     csrf = csrf_token_for(settings.jwt_secret, session.id) if settings.csrf_mode == "double-submit" else None
     body = {"success": True, **payload}

@@ -18,7 +18,13 @@ from auth.core.state import auth_state
 from auth.core.tokens import session_of
 from auth.web.cookies import clear_auth_cookies, read_access, read_refresh
 from auth.web.errors import error_reply
-from auth.web.guard import authenticate_request, current_principal, login_required, refuse_api_key
+from auth.web.guard import (
+    authenticate_request,
+    current_principal,
+    login_required,
+    not_impersonated,
+    refuse_api_key,
+)
 from auth.web.limits import limited, password_limit, refresh_limit, register_limit
 from auth.web.login_limits import login_limits
 from auth.web.payload import is_form_post, read_fields
@@ -156,10 +162,15 @@ def me() -> Response:
 
 @login_required
 def _me() -> Response:
-    user = db.session.get(User, int(current_principal().user_id))
+    principal = current_principal()
+    user = db.session.get(User, int(principal.user_id))
     if user is None:
         raise Unauthorized("This user no longer exists.")
-    return jsonify(success=True, user=user.as_json())
+    body: dict[str, object] = {"user": user.as_json()}
+    if principal.actor_id is not None:
+        admin = db.session.get(User, int(principal.actor_id))
+        body["impersonated_by"] = {"id": principal.actor_id, "username": admin.username if admin else ""}
+    return jsonify(success=True, **body)
 
 
 @bp.get("/sessions")
@@ -246,6 +257,7 @@ def register() -> Response:
 @bp.post("/password")
 @login_required
 @refuse_api_key
+@not_impersonated
 @password_limit
 def change_password() -> Response:
     state = auth_state()

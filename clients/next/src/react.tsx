@@ -8,7 +8,7 @@
 
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 import { type AuthClient, createAuthClient } from "./api-client.js";
-import type { User } from "./types.js";
+import type { Impersonator, MeReply, User } from "./types.js";
 
 const AuthContext = createContext<AuthClient | null>(null);
 
@@ -35,7 +35,7 @@ export function useAuth(): AuthClient {
 
 export type SessionState =
   | { status: "loading"; user: null; error: null }
-  | { status: "authenticated"; user: User; error: null }
+  | { status: "authenticated"; user: User; error: null; impersonatedBy?: Impersonator }
   | { status: "unauthenticated"; user: null; error: null }
   | { status: "error"; user: null; error: string };
 
@@ -56,10 +56,16 @@ export function useSession(): SessionState & { reload: () => void } {
           setState({ status: "unauthenticated", user: null, error: null });
           return;
         }
-        const body = (await response.json().catch(() => null)) as { user?: User; message?: string } | null;
+        const body = (await response.json().catch(() => null)) as (Partial<MeReply> & { message?: string }) | null;
         if (cancelled) return;
         if (response.ok && body?.user) {
-          setState({ status: "authenticated", user: body.user, error: null });
+          const actor = body.impersonated_by;
+          setState({
+            status: "authenticated",
+            user: body.user,
+            error: null,
+            ...(actor ? { impersonatedBy: { id: String(actor.id), username: actor.username } } : {}),
+          });
         } else {
           setState({ status: "error", user: null, error: body?.message ?? `The server answered ${response.status}.` });
         }

@@ -36,8 +36,10 @@ export async function sessionFromCookies(
       accessToken,
     );
     if (verdict.kind === "valid") {
-      const { sub, sid, exp, roles } = verdict.claims;
-      return { user: { id: sub, roles }, sessionId: sid, expiresAt: exp, checkedBy: "token" };
+      const { sub, sid, exp, roles, act } = verdict.claims;
+      const session: Session = { user: { id: sub, roles }, sessionId: sid, expiresAt: exp, checkedBy: "token" };
+      if (act && typeof act.sub === "string") session.impersonatedBy = { id: act.sub };
+      return session;
     }
     if (verdict.kind === "expired") return null;
   }
@@ -53,7 +55,9 @@ export async function sessionFromCookies(
     if (response.status !== 200) return null;
     const body = (await response.json()) as MeReply;
     const user = body.user;
-    return { user: { id: String(user.id), roles: user.roles, username: user.username }, checkedBy: "api" };
+    const session: Session = { user: { id: String(user.id), roles: user.roles, username: user.username }, checkedBy: "api" };
+    if (body.impersonated_by) session.impersonatedBy = { id: String(body.impersonated_by.id), username: body.impersonated_by.username };
+    return session;
   } catch {
     return null;
   }

@@ -17,8 +17,16 @@ export interface ApiFailure {
   message: string;
 }
 
+/** The admin signed in as the user (impersonation): `act.sub` of the token, `impersonated_by` of /auth/me. */
+export interface Impersonator {
+  id: string;
+  username?: string;
+}
+
 export interface MeReply extends Reply {
   user: User;
+  /** Only while an admin is signed in as this user. */
+  impersonated_by?: { id: string; username: string };
 }
 
 /** POST /auth/login and the other first steps of a sign-in. */
@@ -139,6 +147,8 @@ export interface AccessClaims {
   exp: number;
   iss: string;
   roles: string[];
+  /** RFC 8693 actor: the admin signed in as `sub` (impersonation). */
+  act?: { sub: string };
 }
 
 /** What getSession() and useSession() hand to a page. */
@@ -150,4 +160,6 @@ export interface Session {
   expiresAt?: number;
   /** "token": the signature was checked here against the JWKS; "api": the API answered. */
   checkedBy: "token" | "api";
+  /** Set while an admin is signed in as this user (show a banner; expect 403 `impersonation_forbidden` on account changes). */
+  impersonatedBy?: Impersonator;
 }
