@@ -18,7 +18,7 @@ from auth.apikeys.store import create_key, find_key, key_json, keys_of, revoke_k
 from auth.core.audit import audit
 from auth.core.errors import BadRequest, NotFound
 from auth.core.state import auth_state
-from auth.web.guard import current_principal, login_required, refuse_api_key
+from auth.web.guard import current_principal, login_required, not_impersonated, refuse_api_key
 from auth.web.payload import UnsupportedContentType, json_body
 from auth.web.recent import recent_sign_in_required
 
@@ -65,6 +65,7 @@ def _body() -> dict[str, Any]:
 @bp.post("")
 @login_required
 @refuse_api_key
+@not_impersonated
 @recent_sign_in_required
 def create() -> Response:
     body = _body()
@@ -107,6 +108,7 @@ def list_keys() -> Response:
 @bp.delete("/<key_id>")
 @login_required
 @refuse_api_key
+@not_impersonated
 def revoke(key_id: str) -> Response:
     principal = current_principal()
     key = find_key(key_id, int(principal.user_id))
