@@ -15,13 +15,13 @@ from contextlib import contextmanager
 import pytest
 from flask import Blueprint, Flask, jsonify
 from flask.testing import FlaskClient
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from auth import current_principal, login_required
 from auth.apikeys.keyformat import LENGTH, checksum, digest, new_key, well_formed
 from auth.apikeys.orgs import set_org_resolver
 from auth.mfa.passkeys import ID_LENGTH
-from models import ApiKey, db
+from models import ApiKey, AuditEvent, db
 from tests.conftest import PASSWORD, add_user
 
 KEY = re.compile(r"^fak_[0-9A-Za-z]{43}_[0-9A-Za-z]{6}$")
@@ -485,3 +485,48 @@ def test_cli_refuses_an_unknown_user_and_bad_scopes(api_app):
     assert "No user named" in runner.invoke(args=["api-keys", "create", "nobody", "--name", "x"]).output
     bad = runner.invoke(args=["api-keys", "create", "alice", "--name", "x", "--scopes", "a/b"])
     assert bad.exit_code != 0 and "scope" in bad.output
+
+
+def test_the_admin_console_lists_and_revokes_a_users_keys(make_app: Callable[..., Flask]) -> None:
+    """An admin sees a user's keys (never the secret) and revokes one: it stops, and the audit names the admin."""
+    app = scoped_app(make_app, ADMIN_REQUIRE_MFA="false")
+    owner_id = add_user(app, "alice")
+    admin_id = add_user(app, "root", roles=("admin",))
+    made = create(signed_in(app), scopes=["read"])
+    key, key_id = made["key"], made["api_key"]["id"]
+    assert app.test_client().get("/api/read", headers=bearer(key)).status_code == 200
+    admin = signed_in(app, "root")
+    detail = admin.get(f"/auth/admin/users/{owner_id}")
+    assert detail.status_code == 200, detail.json
+    assert [k["id"] for k in detail.json["user"]["api_keys"]] == [key_id]
+    assert key not in detail.get_data(as_text=True)
+    page = admin.get(f"/auth/admin/pages/users/{owner_id}").get_data(as_text=True)
+    assert made["api_key"]["prefix"] in page and key not in page
+    # A key cannot do this, whatever its scopes; an unknown key is 404.
+    assert app.test_client().delete(f"/auth/admin/api-keys/{key_id}", headers=bearer(key)).status_code == 403
+    assert admin.delete("/auth/admin/api-keys/999999").status_code == 404
+    assert admin.delete(f"/auth/admin/api-keys/{key_id}").status_code == 200
+    assert app.test_client().get("/api/read", headers=bearer(key)).status_code == 401
+    assert admin.get(f"/auth/admin/users/{owner_id}").json["user"]["api_keys"] == []
+    with app.app_context():
+        revoked = db.session.scalars(select(AuditEvent).where(AuditEvent.event == "api_key_revoked")).all()
+        assert [(e.user_id, e.details.get("by"), e.actor_id) for e in revoked] == [
+            (owner_id, "admin", admin_id)
+        ]
+
+
+def test_the_admin_page_revokes_a_key_after_its_confirmation(make_app: Callable[..., Flask]) -> None:
+    app = scoped_app(make_app, ADMIN_REQUIRE_MFA="false")
+    owner_id = add_user(app, "alice")
+    add_user(app, "root", roles=("admin",))
+    made = create(signed_in(app), scopes=["read"])
+    admin = signed_in(app, "root")
+    action = f"/auth/admin/pages/users/{owner_id}/revoke-api-key"
+    form = {"key_id": made["api_key"]["id"]}
+    unconfirmed = admin.post(action, data=form, headers={"Origin": "http://localhost"})
+    assert unconfirmed.status_code == 303 and "error=confirm" in unconfirmed.location
+    assert app.test_client().get("/api/read", headers=bearer(made["key"])).status_code == 200
+    done = admin.post(action, data={**form, "confirm": "yes"}, headers={"Origin": "http://localhost"})
+    assert done.status_code == 303 and "notice=action" in done.location, done.location
+    assert "The API key is revoked" in admin.get(done.location).get_data(as_text=True)
+    assert app.test_client().get("/api/read", headers=bearer(made["key"])).status_code == 401

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
+from auth.admin.extensions import user_details
 from auth.core.accounts import delete_user, find_by_verified_email, find_user, lock_user, unlock_user
 from auth.core.addresses import email_key
 from auth.core.audit import audit
@@ -95,6 +96,7 @@ def detail(state: AuthState, user: User, now: float) -> dict[str, Any]:
             {"time": _iso(e.created_at), "ip": e.ip, "user_agent": e.user_agent, "method": e.details.get("method")}
             for e in sign_ins
         ],
+        **user_details(user),
     }
 
 

@@ -20,6 +20,7 @@ from flask import Blueprint, Response, g, make_response, redirect, render_templa
 from auth.admin import accounts, impersonation
 from auth.admin.access import check_admin
 from auth.admin.body import moment, roles
+from auth.admin.extensions import UserAction, user_action
 from auth.admin.listing import AuditQuery, UserQuery, list_events, search_users
 from auth.admin.views import mail_reset
 from auth.core.addresses import check_email
@@ -68,7 +69,7 @@ def _render(template: str, visitor: Visitor, **context: Any) -> Response:
     html = render_template(
         template,
         nonce=style_nonce(),
-        notice=NOTICES.get(request.args.get("notice", "")),
+        notice=_notice(request.args.get("notice", "")),
         error=ERRORS.get(request.args.get("error", "")),
         csrf_token=csrf_token_for(settings.jwt_secret, visitor.principal.session_id)
         if settings.csrf_mode == "double-submit"
@@ -76,6 +77,14 @@ def _render(template: str, visitor: Visitor, **context: Any) -> Response:
         **context,
     )
     return _with_cookies(make_response(html), visitor.set_cookies)
+
+
+def _notice(code: str) -> str | None:
+    """The page's own notices, then those of a capability's action (named ``action:<name>``)."""
+    if code.startswith("action:"):
+        added = user_action(code.removeprefix("action:"))
+        return added.notice if added is not None else None
+    return NOTICES.get(code)
 
 
 def _admin_visitor() -> Visitor | Response:
@@ -166,19 +175,31 @@ def act(visitor: Visitor, user_id: int, action: str) -> Response:
     """One form action on a user; 303 back to their page (or, impersonating, to the account page)."""
     if request.mimetype and not is_form_post():
         raise UnsupportedContentType("Send this form from the admin page (application/x-www-form-urlencoded).")
-    handler = ACTIONS.get(action)
+    added = user_action(action)
+    handler = ACTIONS.get(action) or (_added(action, added) if added is not None else None)
     if handler is None:
         raise NotFound("No such action.")
     if not is_recent(visitor.principal.session_id, time.time()):
         return _back(visitor, user_id, error="reauth")
     form = request.form
-    if action in DESTRUCTIVE and form.get("confirm") != "yes":
+    destructive = action in DESTRUCTIVE or (added is not None and added.destructive)
+    if destructive and form.get("confirm") != "yes":
         return _back(visitor, user_id, error="confirm")
     try:
         user = accounts.get_user(user_id)
         return handler(visitor, user, form)
     except AuthError as error:
         return _back(visitor, user_id, error=_error_code(error))
+
+
+def _added(name: str, added: UserAction) -> Callable[[Visitor, User, Any], Response]:
+    """A capability's action (``auth.admin.extensions``), answered like the page's own."""
+
+    def handler(visitor: Visitor, user: User, form: Any) -> Response:
+        added.run(user, form, visitor.principal.user_id)
+        return _back(visitor, user.id, notice=f"action:{name}")
+
+    return handler
 
 
 def _lock(visitor: Visitor, user: User, form: Any) -> Response:

@@ -3,7 +3,8 @@
 ``init_api_keys(app, env, settings)`` builds the capability's settings and
 per-process cache, registers its blueprint, its bearer authenticator with
 the guard, the hook that stops a locked or deleted user's keys, ``flask
-api-keys ...`` and its slot on the built-in account page.
+api-keys ...``, its slot on the built-in account page, and its part of the
+admin console (a user's keys, and revoking one: ``auth.apikeys.admin``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Mapping
 
 from flask import Flask
 
+from auth.apikeys.admin import init_admin_view
 from auth.apikeys.bearer import key_authenticator
 from auth.apikeys.check import MAX_AGE_SECONDS, Usage, VerifiedKeys
 from auth.apikeys.cli import api_keys
@@ -38,3 +40,4 @@ def init_api_keys(app: Flask, env: Mapping[str, str], settings: Settings) -> Non
     add_account_end_hook(end_user_keys)
     app.cli.add_command(api_keys)
     fill_account_slot(app, "api-keys", "apikeys/account.html", runs_script=True)
+    init_admin_view(app)
