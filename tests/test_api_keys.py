@@ -510,9 +510,7 @@ def test_the_admin_console_lists_and_revokes_a_users_keys(make_app: Callable[...
     assert admin.get(f"/auth/admin/users/{owner_id}").json["user"]["api_keys"] == []
     with app.app_context():
         revoked = db.session.scalars(select(AuditEvent).where(AuditEvent.event == "api_key_revoked")).all()
-        assert [(e.user_id, e.details.get("by"), e.actor_id) for e in revoked] == [
-            (owner_id, "admin", admin_id)
-        ]
+        assert [(e.user_id, e.details.get("by"), e.actor_id) for e in revoked] == [(owner_id, "admin", admin_id)]
 
 
 def test_the_admin_page_revokes_a_key_after_its_confirmation(make_app: Callable[..., Flask]) -> None:
