@@ -13,6 +13,7 @@ db = SQLAlchemy(model_class=Base)
 from models.identity import Identity  # noqa: E402
 from models.mail_token import MailToken  # noqa: E402
 from models.mfa import MfaAttempt, Passkey, RecoveryCode, TotpSecret, WebAuthnChallenge  # noqa: E402
+from models.org import Invitation, Membership, MembershipChange, Organisation  # noqa: E402
 from models.revocation import REVOKED, Revocation  # noqa: E402
 from models.session import RefreshToken, Session  # noqa: E402
 from models.user import User  # noqa: E402
@@ -20,8 +21,12 @@ from models.user import User  # noqa: E402
 __all__ = [
     "REVOKED",
     "Identity",
+    "Invitation",
     "MailToken",
+    "Membership",
+    "MembershipChange",
     "MfaAttempt",
+    "Organisation",
     "Passkey",
     "RecoveryCode",
     "RefreshToken",

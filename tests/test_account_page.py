@@ -53,15 +53,16 @@ def test_the_page_shows_the_profile_and_live_sessions_under_a_strict_csp(alice):
     assert reply.text.count("(this device)") == 1
     csp = reply.headers["Content-Security-Policy"]
     assert "default-src 'none'" in csp and "unsafe-inline" not in csp
-    # The only script is the second-factor section's (tests/test_mfa_pages.py).
-    assert reply.text.count("<script") == 1 and "mfa-account" in reply.text
+    # The only scripts are the second-factor section's (tests/test_mfa_pages.py) and the organisations'.
+    assert reply.text.count("<script") == 2 and "mfa-account" in reply.text and "orgs-account" in reply.text
 
 
 def test_without_a_scripted_slot_the_page_runs_no_script(alice, tmp_path):
     (tmp_path / "slot").mkdir()
     (tmp_path / "slot" / "plain.html").write_text('<p id="plain-factors">none</p>')
     alice.jinja_loader.searchpath.append(str(tmp_path / "slot"))  # type: ignore[union-attr]
-    fill_account_slot(alice, "second-factors", "plain.html")  # replaces the scripted section
+    fill_account_slot(alice, "second-factors", "plain.html")  # replaces the scripted sections
+    fill_account_slot(alice, "organisations", "plain.html")
     reply = signed_in(alice).get("/auth/account")
     assert '<p id="plain-factors">none</p>' in reply.text
     assert "script-src" not in reply.headers["Content-Security-Policy"] and "<script" not in reply.text

@@ -28,6 +28,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -42,6 +43,11 @@ CHANNEL = "flask-auth:revocations"
 OVERLAP_SECONDS = 5.0
 """Re-read this much history at each poll: rows whose transaction committed late are still seen."""
 RETRY_AFTER = 2
+
+
+class Poller(Protocol):
+    def poll(self, now: float) -> None:
+        """Read what changed recently; never raise (keep answering from memory instead)."""
 
 
 class RevocationView:
@@ -64,6 +70,12 @@ class RevocationView:
         self._cursor: float | None = None
         self._lock = threading.Lock()
         self._fanout = RedisFanout(redis_url, self) if redis_url else None
+        self._pollers: list[Poller] = []
+
+    def add_poller(self, poller: Poller) -> None:
+        """Poll ``poller`` at each of this view's polls (views of other recent changes, e.g. memberships)."""
+        if poller not in self._pollers:
+            self._pollers.append(poller)
 
     def refuses(self, session_id: str, version: int, now: float) -> bool:
         """True when tokens of this session at this version are no longer accepted."""
@@ -120,6 +132,8 @@ class RevocationView:
             self._cursor = now
             self._synced_at = now
             self._fresh_at = now
+            for poller in self._pollers:
+                poller.poll(now)
 
     def _forget_older_than(self, cutoff: float) -> None:
         stale = [sid for sid, (_, seen) in self._min_version.items() if seen < cutoff]

@@ -69,6 +69,18 @@ class Keys:
 
 
 @dataclass(frozen=True)
+class OrgClaim:
+    """The ``org`` claim: the session's active organisation and the user's role in it at issue."""
+
+    id: str
+    slug: str
+    role: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"id": self.id, "slug": self.slug, "role": self.role}
+
+
+@dataclass(frozen=True)
 class AccessClaims:
     user_id: str
     session_id: str
@@ -77,6 +89,7 @@ class AccessClaims:
     issued_at: int
     expires_at: int
     token_id: str
+    org: OrgClaim | None = None
 
 
 def encode_access(
@@ -89,6 +102,7 @@ def encode_access(
     issuer: str,
     now: float,
     ttl: int,
+    org: OrgClaim | None = None,
 ) -> str:
     issued = int(now)
     claims = {
@@ -101,6 +115,8 @@ def encode_access(
         "iss": issuer,
         "roles": list(roles),
     }
+    if org is not None:
+        claims["org"] = org.as_json()
     return jwt.encode(claims, keys.signing_key, algorithm=keys.algorithm, headers={"kid": keys.kid})
 
 
@@ -119,7 +135,16 @@ def decode_access(token: str, keys: Keys, *, issuer: str, now: float) -> AccessC
         issued_at=claims["iat"],
         expires_at=claims["exp"],
         token_id=claims["jti"],
+        org=_org(claims.get("org")),
     )
+
+
+def _org(value: Any) -> OrgClaim | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not all(isinstance(value.get(key), str) for key in ("id", "slug", "role")):
+        raise TokenError("malformed org claim")
+    return OrgClaim(id=value["id"], slug=value["slug"], role=value["role"])
 
 
 def _well_typed(claims: dict[str, Any]) -> bool:

@@ -50,6 +50,7 @@ SLOTS: tuple[tuple[str, str], ...] = (
     ("email", "Email"),
     ("second-factors", "Second factors"),
     ("providers", "Linked providers"),
+    ("organisations", "Organisations"),
 )
 
 NOTICES = {
