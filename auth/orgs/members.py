@@ -57,7 +57,7 @@ def find(slug: str, user_id: int, *, for_update: bool = False) -> tuple[Organisa
 
 
 def require(member: Membership, role: str) -> None:
-    if rank(member.role) < RANK[role] or (role == OWNER and member.role != OWNER):
+    if rank(member.role) < RANK[role]:
         raise Forbidden(f"This needs the role {role} in the organisation.")
 
 
@@ -104,11 +104,11 @@ def rename(org: Organisation, actor: Membership, name: object) -> None:
 def delete(org: Organisation, actor: Membership) -> None:
     require(actor, OWNER)
     members = list(db.session.scalars(select(Membership.user_id).where(Membership.org_id == org.id)))
-    org_id = org.id
+    org_id, actor_id = org.id, actor.user_id
     db.session.execute(Membership.__table__.delete().where(Membership.org_id == org_id))
     db.session.delete(org)
     org_state().view.record([(user_id, org_id, "") for user_id in members], time.time())
-    audit("org_deleted", user_id=actor.user_id, org_id=org_id, members=len(members))
+    audit("org_deleted", user_id=actor_id, org_id=org_id, members=len(members))
 
 
 def members_of(org: Organisation) -> list[dict[str, object]]:
@@ -158,10 +158,12 @@ def remove(org: Organisation, actor: Membership, user_id: str) -> None:
             raise Forbidden("You cannot remove a member whose role is above your own.")
     if target.role == OWNER and _owners(org) <= 1:
         raise LastOwner()
+    member_id, actor_id, org_id = target.user_id, actor.user_id, org.id
     db.session.delete(target)
-    org_state().view.record([(target.user_id, org.id, "")], time.time())
-    event = "org_left" if target.user_id == actor.user_id else "org_member_removed"
-    audit(event, user_id=actor.user_id, org_id=org.id, member=target.user_id)
+    org_state().view.record([(member_id, org_id, "")], time.time())
+    audit(
+        "org_left" if member_id == actor_id else "org_member_removed", user_id=actor_id, org_id=org_id, member=member_id
+    )
 
 
 def memberships_of(user_id: int) -> list[dict[str, object]]:
