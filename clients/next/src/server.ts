@@ -10,6 +10,7 @@
  */
 
 import { cookies } from "next/headers";
+import { orgClaimOf, unverifiedPayload } from "./org-roles.js";
 import { type AsymmetricAlgorithm, sharedTokenCheck } from "./token-check.js";
 import type { MeReply, Session } from "./types.js";
 import { serverApiUrl, trimSlash } from "./urls.js";
@@ -36,8 +37,8 @@ export async function sessionFromCookies(
       accessToken,
     );
     if (verdict.kind === "valid") {
-      const { sub, sid, exp, roles } = verdict.claims;
-      return { user: { id: sub, roles }, sessionId: sid, expiresAt: exp, checkedBy: "token" };
+      const { sub, sid, exp, roles, org } = verdict.claims;
+      return { user: { id: sub, roles }, org: org ?? null, sessionId: sid, expiresAt: exp, checkedBy: "token" };
     }
     if (verdict.kind === "expired") return null;
   }
@@ -53,7 +54,9 @@ export async function sessionFromCookies(
     if (response.status !== 200) return null;
     const body = (await response.json()) as MeReply;
     const user = body.user;
-    return { user: { id: String(user.id), roles: user.roles, username: user.username }, checkedBy: "api" };
+    // The API just accepted this token (signature, membership view): its org claim is current.
+    const org = orgClaimOf(unverifiedPayload(accessToken)?.org);
+    return { user: { id: String(user.id), roles: user.roles, username: user.username }, org, checkedBy: "api" };
   } catch {
     return null;
   }
