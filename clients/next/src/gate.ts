@@ -51,6 +51,12 @@ export interface GateOptions {
   orgRoles?: Record<string, string> | ((pathname: string) => string | null);
   /** Where a signed-in user without the organisation role goes; default "/". */
   orgDeniedPath?: string;
+  /**
+   * Let the local check decide `orgRoles` pages too; default false: they are
+   * always probed, because a removed member or a lowered role is refused by
+   * the API within a second, which a locally checked token cannot show.
+   */
+  orgLocalCheck?: boolean;
   /** Called with every decision (logging, metrics). */
   onDecision?: (decision: GateDecision) => void;
 }
@@ -170,7 +176,8 @@ export function createGate(options: GateOptions): Gate {
       orgRole: orgRole ?? undefined,
     });
     const token = cookieValue(request.cookie, "access_token");
-    const verdict = check && token ? await check(token) : null;
+    const local = check && (!orgRole || options.orgLocalCheck === true);
+    const verdict = local && token ? await check(token) : null;
     if (verdict?.kind === "valid") {
       if (orgRole && !hasOrgRole(verdict.claims.org, orgRole)) return denied([], "local");
       return { action: "pass", setCookies: [], via: "local" };

@@ -68,7 +68,7 @@ describe("hasOrgRole", () => {
 describe("the gate's organisation rule", () => {
   it("passes a locally checked token with the role and sends one without it to orgDeniedPath", async () => {
     const server = api();
-    const decide = createGate({ ...server, ...rules, jwksCooldownMs: 0 });
+    const decide = createGate({ ...server, ...rules, orgLocalCheck: true, jwksCooldownMs: 0 });
     expect(await decide(page(`access_token=${await token(acme("admin"))}`, "/acme/settings"))).toMatchObject({
       action: "pass",
       via: "local",
@@ -81,6 +81,16 @@ describe("the gate's organisation rule", () => {
     expect(await decide(page(`access_token=${await token(acme("member"))}`, "/acme/board"))).toMatchObject({ action: "pass" });
     expect(await decide(page(`access_token=${await token()}`, "/acme"))).toMatchObject({ location: "/no-org" });
     expect(server.seen.probe).toBe(0);
+  });
+
+  it("probes organisation pages by default, even with a token it could check locally", async () => {
+    const server = api({ status: 401 });
+    const decide = createGate({ ...server, ...rules, jwksCooldownMs: 0 });
+    const fresh = `access_token=${await token(acme("owner"))}`;
+    expect(await decide(page(fresh, "/dashboard"))).toMatchObject({ action: "pass", via: "local" });
+    // The API refuses it (say the membership was removed): the page is not rendered.
+    expect(await decide(page(fresh, "/acme"))).toMatchObject({ action: "redirect", via: "probe" });
+    expect(server.seen.probe).toBe(1);
   });
 
   it("reads the org claim of the token the probe accepted, or of the one it issued", async () => {
