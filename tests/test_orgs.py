@@ -451,3 +451,15 @@ def test_every_change_is_audited(orgs_app: Flask, caplog: pytest.LogCaptureFixtu
         "org_deleted",
     ):
         assert event in seen, event
+
+
+def test_the_invitation_pages_form_comes_back_with_the_reason(orgs_app: Flask) -> None:
+    alice = signed_in(orgs_app, "alice")
+    make_org(alice)
+    token = token_of(invite_link(alice))
+    carol = signed_in(orgs_app, "carol")
+    reply = carol.post("/auth/invitations/accept", data={"token": token})
+    assert reply.status_code == 303 and reply.headers["Location"].endswith("&error=wrong_address")
+    page = carol.get(reply.headers["Location"])
+    assert "This invitation is for another email address." in page.text
+    assert carol.get("/auth/orgs").get_json()["orgs"] == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from typing import Any
+from urllib.parse import quote
 
 from flask import Blueprint, Response, jsonify, redirect, request
 
@@ -153,7 +154,8 @@ def accept_invitation() -> Response:
         try:
             org, _ = invitations.accept(token, _user())
         except AuthError as error:
-            return redirect(f"{invitations.BUILTIN_PAGE}?token={token}&error={error.code or 'refused'}", code=303)
+            back = f"{invitations.BUILTIN_PAGE}?token={quote(token, safe='')}&error={error.code or 'refused'}"
+            return redirect(back, code=303)
         return redirect(f"/auth/account?notice=joined&org={org.slug}", code=303)
     org, role = invitations.accept(_body().get("token"), _user())
     return jsonify(success=True, org={**org.as_json(), "role": role})
@@ -163,8 +165,7 @@ def accept_invitation() -> Response:
 @login_required
 def set_active() -> Response:
     """Make an organisation (or none) the session's active one; the reply carries the new access token."""
-    data = _body() if not is_form_post() else {"org": request.form.get("org") or None}
-    slug = data.get("org")
+    slug = _body().get("org")
     if slug is not None and not isinstance(slug, str):
         raise BadRequest("org must be an organisation's slug or null.")
     principal = current_principal()
