@@ -463,3 +463,21 @@ def test_the_invitation_pages_form_comes_back_with_the_reason(orgs_app: Flask) -
     page = carol.get(reply.headers["Location"])
     assert "This invitation is for another email address." in page.text
     assert carol.get("/auth/orgs").get_json()["orgs"] == []
+
+
+def test_invitations_are_rate_limited_per_organisation(make_app: Callable[..., Flask]) -> None:
+    app = make_app(RATELIMIT_ENABLED="true")
+    add(app, "alice")
+    add(app, "carol")
+    alice = signed_in(app, "alice")
+    make_org(alice, "acme")
+    make_org(alice, "beta")
+    carol = signed_in(app, "carol")
+    for _ in range(3):  # an outsider's refused attempts spend nothing
+        assert carol.post("/auth/orgs/acme/invitations", json={"email": "x@example.com", "send": False}).status_code == 404
+    for n in range(50):
+        reply = alice.post("/auth/orgs/acme/invitations", json={"email": f"p{n}@example.com", "send": False})
+        assert reply.status_code == 201, (n, reply.text)
+    over = alice.post("/auth/orgs/acme/invitations", json={"email": "p50@example.com", "send": False})
+    assert over.status_code == 429 and over.get_json()["success"] is False
+    assert alice.post("/auth/orgs/beta/invitations", json={"email": "q@example.com", "send": False}).status_code == 201
