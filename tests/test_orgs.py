@@ -473,11 +473,28 @@ def test_invitations_are_rate_limited_per_organisation(make_app: Callable[..., F
     make_org(alice, "acme")
     make_org(alice, "beta")
     carol = signed_in(app, "carol")
+    outsider = {"email": "x@example.com", "send": False}
     for _ in range(3):  # an outsider's refused attempts spend nothing
-        assert carol.post("/auth/orgs/acme/invitations", json={"email": "x@example.com", "send": False}).status_code == 404
+        assert carol.post("/auth/orgs/acme/invitations", json=outsider).status_code == 404
     for n in range(50):
         reply = alice.post("/auth/orgs/acme/invitations", json={"email": f"p{n}@example.com", "send": False})
         assert reply.status_code == 201, (n, reply.text)
     over = alice.post("/auth/orgs/acme/invitations", json={"email": "p50@example.com", "send": False})
     assert over.status_code == 429 and over.get_json()["success"] is False
     assert alice.post("/auth/orgs/beta/invitations", json={"email": "q@example.com", "send": False}).status_code == 201
+
+
+@pytest.mark.parametrize("name", ["", "   ", "a" * 129, "nul\x00name", "\ud800", None])
+def test_bad_names_are_refused(orgs_app: Flask, name: object) -> None:
+    reply = signed_in(orgs_app, "alice").post("/auth/orgs", json={"slug": "acme", "name": name})
+    assert reply.status_code == 400 and reply.get_json()["success"] is False
+
+
+def test_odd_member_ids_and_bodies_are_refused_not_crashed(orgs_app: Flask) -> None:
+    alice = signed_in(orgs_app, "alice")
+    make_org(alice)
+    for user_id in ("99999999999999999999", "\uff12", "-1"):
+        assert alice.delete(f"/auth/orgs/acme/members/{user_id}").status_code == 404
+    assert alice.post("/auth/orgs/active", json={}).status_code == 400
+    assert alice.post("/auth/orgs/active", json={"org": 7}).status_code == 400
+    assert alice.post("/auth/orgs/active", data="x", content_type="text/plain").status_code == 415

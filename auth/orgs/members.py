@@ -67,19 +67,34 @@ def check_role(role: object) -> str:
     return role
 
 
+def check_name(name: object) -> str:
+    """An organisation's display name: 1 to 128 characters of storable text."""
+    text = name.strip() if isinstance(name, str) else ""
+    if not text or len(text) > 128 or "\x00" in text or not _storable(text):
+        raise BadRequest("name must be 1 to 128 characters.")
+    return text
+
+
+def _storable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates, which no database stores
+        return False
+    return True
+
+
 def create(user: User, slug: object, name: object) -> Organisation:
     settings = org_state().settings
     if settings.create_roles and not settings.create_roles & set(user.roles or ()):
         raise Forbidden("Creating organisations needs one of the roles: " + ", ".join(sorted(settings.create_roles)))
     if not isinstance(slug, str) or not SLUG.match(slug):
         raise BadRequest("slug must be 1 to 64 lower-case letters, digits or inner hyphens.")
-    if not isinstance(name, str) or not name.strip() or len(name.strip()) > 128:
-        raise BadRequest("name must be 1 to 128 characters.")
+    name = check_name(name)
     made = db.session.scalar(select(func.count()).select_from(Organisation).where(Organisation.created_by == user.id))
     if made >= settings.per_user:
         raise Forbidden(f"You have created the most organisations allowed ({settings.per_user}).")
     now = time.time()
-    org = Organisation(slug=slug, name=name.strip(), created_by=user.id, created_at=now)
+    org = Organisation(slug=slug, name=name, created_by=user.id, created_at=now)
     db.session.add(org)
     try:
         db.session.flush()
@@ -94,9 +109,7 @@ def create(user: User, slug: object, name: object) -> Organisation:
 
 def rename(org: Organisation, actor: Membership, name: object) -> None:
     require(actor, ADMIN)
-    if not isinstance(name, str) or not name.strip() or len(name.strip()) > 128:
-        raise BadRequest("name must be 1 to 128 characters.")
-    org.name = name.strip()
+    org.name = check_name(name)
     db.session.commit()
     audit("org_renamed", user_id=actor.user_id, org_id=org.id)
 
@@ -128,7 +141,8 @@ def _owners(org: Organisation) -> int:
 
 
 def _target(org: Organisation, user_id: str) -> Membership:
-    target = db.session.get(Membership, (org.id, int(user_id))) if user_id.isdigit() else None
+    valid = user_id.isascii() and user_id.isdigit() and len(user_id) <= 10 and int(user_id) < 2**31
+    target = db.session.get(Membership, (org.id, int(user_id))) if valid else None
     if target is None:
         raise NotFound("That user is not a member of this organisation.")
     return target

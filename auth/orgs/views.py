@@ -165,7 +165,10 @@ def accept_invitation() -> Response:
 @login_required
 def set_active() -> Response:
     """Make an organisation (or none) the session's active one; the reply carries the new access token."""
-    slug = _body().get("org")
+    data = _body()
+    if "org" not in data:
+        raise BadRequest("org is required: an organisation's slug, or null for none.")
+    slug = data["org"]
     if slug is not None and not isinstance(slug, str):
         raise BadRequest("org must be an organisation's slug or null.")
     principal = current_principal()
