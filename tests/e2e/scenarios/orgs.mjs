@@ -104,8 +104,11 @@ export default function orgScenarios(kit) {
         const removedAt = Date.now();
         await until(alice, async () => !(await present(alice, remove)), timeout, "Bob is still listed");
 
-        // Bob's next navigation to the Acme-only page is refused: the proxy sends him to the
-        // dashboard (same-site), or the page itself says no (cross-site: no proxy).
+        // Bob's next navigation to the Acme-only page is refused: same-site, by proxy.ts (its probe
+        // meets the API's membership view) sending him to the dashboard; cross-site (no proxy), by
+        // the page itself. The API refuses within a second everywhere (a server process that has not
+        // heard of the removal yet may still pass one navigation), so navigations go on until then.
+        const refusedBy = cfg.crossSite ? "the page" : "the proxy";
         let navigations = 0;
         for (;;) {
           navigations += 1;
@@ -119,12 +122,13 @@ export default function orgScenarios(kit) {
             timeout,
             "the organisation page settled on nothing",
           );
-          const refused = new URL(bob.url()).pathname === "/dashboard" || (await present(bob, '[data-testid="org-denied"]'));
-          if (refused) break;
-          check(Date.now() - removedAt < 1000, `Bob still sees Acme ${Date.now() - removedAt} ms after his removal`);
+          const toDashboard = new URL(bob.url()).pathname === "/dashboard";
+          if (cfg.crossSite ? await present(bob, '[data-testid="org-denied"]') : toDashboard) break;
+          const since = Date.now() - removedAt;
+          check(since < 2000, `${since} ms after his removal, ${refusedBy} still let Bob in (navigation #${navigations})`);
         }
         const where = new URL(bob.url()).pathname;
-        return `Acme created, Bob invited by mail, accepted, switched and saw /org; removed, his navigation #${navigations} was refused (${where === "/dashboard" ? "sent to the dashboard" : "the page said no"})`;
+        return `Acme created, Bob invited by mail, accepted, switched and saw /org; removed, his navigation #${navigations} was refused by ${refusedBy}${where === "/dashboard" ? " (sent to the dashboard)" : ""}`;
       } finally {
         await alice.close().catch(() => {});
       }
