@@ -126,7 +126,7 @@ def test_the_creator_is_owner_and_a_slug_is_taken_once(orgs_app: Flask) -> None:
     assert [(o["slug"], o["role"]) for o in listed["orgs"]] == [("acme", "owner")] and listed["active"] is None
 
 
-@pytest.mark.parametrize("slug", ["Acme", "-acme", "acme-", "a b", "", "a" * 65, 7])
+@pytest.mark.parametrize("slug", ["Acme", "-acme", "acme-", "a b", "", "a" * 65, 7, "active"])
 def test_bad_slugs_are_refused(orgs_app: Flask, slug: object) -> None:
     reply = signed_in(orgs_app, "alice").post("/auth/orgs", json={"slug": slug, "name": "Acme"})
     assert reply.status_code == 400 and reply.get_json()["success"] is False
@@ -488,6 +488,11 @@ def test_invitations_are_rate_limited_per_organisation(make_app: Callable[..., F
 def test_bad_names_are_refused(orgs_app: Flask, name: object) -> None:
     reply = signed_in(orgs_app, "alice").post("/auth/orgs", json={"slug": "acme", "name": name})
     assert reply.status_code == 400 and reply.get_json()["success"] is False
+
+
+def test_the_switch_route_advertises_its_own_methods_only(orgs_app: Flask) -> None:
+    allow = orgs_app.test_client().options("/auth/orgs/active").headers["Allow"]
+    assert set(allow.replace(" ", "").split(",")) == {"POST", "OPTIONS"}
 
 
 def test_odd_member_ids_and_bodies_are_refused_not_crashed(orgs_app: Flask) -> None:

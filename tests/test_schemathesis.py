@@ -63,6 +63,7 @@ HTML_OPERATIONS = {
     ("GET", "/auth/magic-link"),
     ("GET", "/auth/passkeys/login"),
     ("GET", "/auth/account"),
+    ("GET", "/auth/invitations/accept"),
 }
 # Operations whose form-encoded posts come from a built-in page and answer with that page.
 FORM_PAGE_PATHS = {"/auth/login", "/auth/mfa/verify"}

@@ -21,7 +21,7 @@ from auth.orgs.members import memberships_of
 from auth.orgs.settings import OrgSettings
 from auth.orgs.state import EXTENSION, OrgState
 from auth.orgs.view import MembershipView
-from auth.orgs.views import bp
+from auth.orgs.views import OrgSlugConverter, bp
 from auth.web.account_page import fill_account_slot
 
 __all__ = ["init_orgs", "memberships_of"]
@@ -33,6 +33,7 @@ def init_orgs(app: Flask, env: Mapping[str, str], state: AuthState) -> None:
     app.extensions[EXTENSION] = OrgState(settings=settings, view=view)
     state.revocations.add_poller(view)
     state.access_checks.append(view.check)
+    app.url_map.converters["org_slug"] = OrgSlugConverter
     app.register_blueprint(bp)
     app.jinja_env.globals["org_roles"] = settings.roles
     fill_account_slot(app, "organisations", "orgs/account.html", runs_script=True)

@@ -23,6 +23,8 @@ from models import Membership, Organisation, User, db
 from models.org import ADMIN, MEMBER, OWNER
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+RESERVED_SLUGS = frozenset({"active"})
+"""Names a path under /auth/orgs/ already has."""
 RANK = {OWNER: 3, ADMIN: 2, MEMBER: 1}
 """Built-in roles in order; a custom role ranks as a member when deciding who may change whom."""
 
@@ -87,8 +89,8 @@ def create(user: User, slug: object, name: object) -> Organisation:
     settings = org_state().settings
     if settings.create_roles and not settings.create_roles & set(user.roles or ()):
         raise Forbidden("Creating organisations needs one of the roles: " + ", ".join(sorted(settings.create_roles)))
-    if not isinstance(slug, str) or not SLUG.match(slug):
-        raise BadRequest("slug must be 1 to 64 lower-case letters, digits or inner hyphens.")
+    if not isinstance(slug, str) or not SLUG.match(slug) or slug in RESERVED_SLUGS:
+        raise BadRequest('slug must be 1 to 64 lower-case letters, digits or inner hyphens (not "active").')
     name = check_name(name)
     made = db.session.scalar(select(func.count()).select_from(Organisation).where(Organisation.created_by == user.id))
     if made >= settings.per_user:

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import Blueprint, Response, jsonify, redirect, request
+from werkzeug.routing import BaseConverter
 
 from auth.core.active_org import active_org
 from auth.core.audit import audit
@@ -20,6 +21,12 @@ from auth.web.replies import access_reply
 from models import User, db
 
 bp = Blueprint("orgs", __name__, url_prefix="/auth", template_folder="templates")
+
+
+class OrgSlugConverter(BaseConverter):
+    """A slug in a path, never ``active``: ``/auth/orgs/active`` is its own route, and answers for its methods only."""
+
+    regex = r"(?!active$)[^/]+"
 
 
 def _body() -> dict[str, Any]:
@@ -57,14 +64,14 @@ def list_orgs() -> Response:
     return jsonify(success=True, orgs=members.memberships_of(_uid()), active=active.slug if active else None)
 
 
-@bp.get("/orgs/<slug>")
+@bp.get("/orgs/<org_slug:slug>")
 @login_required
 def show_org(slug: str) -> Response:
     org, member = members.find(slug, _uid())
     return jsonify(success=True, org={**org.as_json(), "role": member.role}, members=members.members_of(org))
 
 
-@bp.patch("/orgs/<slug>")
+@bp.patch("/orgs/<org_slug:slug>")
 @login_required
 def rename_org(slug: str) -> Response:
     data = _body()
@@ -73,7 +80,7 @@ def rename_org(slug: str) -> Response:
     return jsonify(success=True, org={**org.as_json(), "role": member.role})
 
 
-@bp.delete("/orgs/<slug>")
+@bp.delete("/orgs/<org_slug:slug>")
 @login_required
 def delete_org(slug: str) -> Response:
     org, member = members.find(slug, _uid(), for_update=True)
@@ -81,14 +88,14 @@ def delete_org(slug: str) -> Response:
     return jsonify(success=True, message="Organisation deleted")
 
 
-@bp.get("/orgs/<slug>/members")
+@bp.get("/orgs/<org_slug:slug>/members")
 @login_required
 def list_members(slug: str) -> Response:
     org, _ = members.find(slug, _uid())
     return jsonify(success=True, members=members.members_of(org))
 
 
-@bp.patch("/orgs/<slug>/members/<user_id>")
+@bp.patch("/orgs/<org_slug:slug>/members/<user_id>")
 @login_required
 def change_role(slug: str, user_id: str) -> Response:
     data = _body()
@@ -97,7 +104,7 @@ def change_role(slug: str, user_id: str) -> Response:
     return jsonify(success=True, member={"user_id": str(target.user_id), "role": target.role})
 
 
-@bp.delete("/orgs/<slug>/members/<user_id>")
+@bp.delete("/orgs/<org_slug:slug>/members/<user_id>")
 @login_required
 def remove_member(slug: str, user_id: str) -> Response:
     org, actor = members.find(slug, _uid(), for_update=True)
@@ -105,7 +112,7 @@ def remove_member(slug: str, user_id: str) -> Response:
     return jsonify(success=True, message="Member removed")
 
 
-@bp.post("/orgs/<slug>/leave")
+@bp.post("/orgs/<org_slug:slug>/leave")
 @login_required
 def leave_org(slug: str) -> Response:
     org, member = members.find(slug, _uid(), for_update=True)
@@ -113,7 +120,7 @@ def leave_org(slug: str) -> Response:
     return jsonify(success=True, message="You left the organisation")
 
 
-@bp.post("/orgs/<slug>/invitations")
+@bp.post("/orgs/<org_slug:slug>/invitations")
 @login_required
 @invite_limit
 def invite(slug: str) -> tuple[Response, int]:
@@ -129,7 +136,7 @@ def invite(slug: str) -> tuple[Response, int]:
     return jsonify(reply), 201
 
 
-@bp.get("/orgs/<slug>/invitations")
+@bp.get("/orgs/<org_slug:slug>/invitations")
 @login_required
 def list_invitations(slug: str) -> Response:
     org, actor = members.find(slug, _uid())
@@ -137,7 +144,7 @@ def list_invitations(slug: str) -> Response:
     return jsonify(success=True, invitations=[i.as_json() for i in invitations.pending(org)])
 
 
-@bp.delete("/orgs/<slug>/invitations/<invitation_id>")
+@bp.delete("/orgs/<org_slug:slug>/invitations/<invitation_id>")
 @login_required
 def revoke_invitation(slug: str, invitation_id: str) -> Response:
     org, actor = members.find(slug, _uid())
