@@ -38,6 +38,7 @@ from auth.mfa import init_mfa
 from auth.oidc import init_oidc
 from auth.ops.cli import init_cli
 from auth.ops.settings import OpsSettings
+from auth.orgs import init_orgs
 from auth.web.account_page import bp as account_page_bp
 from auth.web.cors import init_cors
 from auth.web.csrf import init_csrf
@@ -132,6 +133,7 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     init_mfa(app, env, settings)
     init_api_keys(app, env, settings)
     init_admin(app, env, settings)
+    init_orgs(app, env, app.extensions["auth"])
     app.register_blueprint(ops_bp)
     init_cli(app)
     add_context_provider(request_fields)

@@ -25,7 +25,9 @@ Measured, in this order:
 6. in this process, without HTTP: the token check with the revocation view
    against PyJWT's decode alone (issue 3);
 7. in this process, through the test client: a passkey sign-in and the TOTP
-   second step beside a password sign-in (``bench/second_factors.py``).
+   second step beside a password sign-in (``bench/second_factors.py``);
+8. in this process: the probe and the access check with an ``org`` claim
+   against the same without one (``bench/orgs.py``).
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from auth.core.settings import Settings  # noqa: E402
+from bench.orgs import org_claim_rows  # noqa: E402
 from bench.second_factors import second_factor_rows  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -515,6 +518,7 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     rows, setup = measure(options.seconds, options.rounds)
     rows += second_factor_rows()
+    rows += org_claim_rows()
     header = ("measure", "server", "reference", "ratio", "target", "met")
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
     print(setup)

@@ -15,6 +15,7 @@ from models.audit import AuditEvent  # noqa: E402
 from models.identity import Identity  # noqa: E402
 from models.mail_token import MailToken  # noqa: E402
 from models.mfa import MfaAttempt, Passkey, RecoveryCode, TotpSecret, WebAuthnChallenge  # noqa: E402
+from models.org import Invitation, Membership, MembershipChange, Organisation  # noqa: E402
 from models.revocation import REVOKED, Revocation  # noqa: E402
 from models.session import RefreshToken, Session  # noqa: E402
 from models.user import User  # noqa: E402
@@ -24,8 +25,12 @@ __all__ = [
     "ApiKey",
     "AuditEvent",
     "Identity",
+    "Invitation",
     "MailToken",
+    "Membership",
+    "MembershipChange",
     "MfaAttempt",
+    "Organisation",
     "Passkey",
     "RecoveryCode",
     "RefreshToken",

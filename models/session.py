@@ -28,6 +28,9 @@ class Session(db.Model):
     # reauthentication): what "recent sign-in" for sensitive changes reads.
     authenticated_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The organisation the session acts in (``POST /auth/orgs/active``); tokens carry it as ``org``.
+    # No foreign key: a deleted organisation just stops being named (its memberships are gone).
+    active_org_id: Mapped[int | None] = mapped_column(Integer, nullable=True, default=None)
     user_agent: Mapped[str] = mapped_column(String(256), default="")
     ip: Mapped[str] = mapped_column(String(64), default="")
     # An impersonation: the admin signed in as this user, and the admin's own

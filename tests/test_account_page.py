@@ -53,8 +53,9 @@ def test_the_page_shows_the_profile_and_live_sessions_under_a_strict_csp(alice):
     assert reply.text.count("(this device)") == 1
     csp = reply.headers["Content-Security-Policy"]
     assert "default-src 'none'" in csp and "unsafe-inline" not in csp
-    # The only scripts are the second-factor section's (tests/test_mfa_pages.py) and the API keys'.
-    assert reply.text.count("<script") == 2 and "mfa-account" in reply.text and "api-keys-account" in reply.text
+    # The only scripts are the second-factor section's (tests/test_mfa_pages.py), the API keys' and the organisations'.
+    assert reply.text.count("<script") == 3
+    assert all(name in reply.text for name in ("mfa-account", "api-keys-account", "orgs-account"))
 
 
 def test_without_a_scripted_slot_the_page_runs_no_script(alice, tmp_path):
@@ -63,6 +64,7 @@ def test_without_a_scripted_slot_the_page_runs_no_script(alice, tmp_path):
     alice.jinja_loader.searchpath.append(str(tmp_path / "slot"))  # type: ignore[union-attr]
     fill_account_slot(alice, "second-factors", "plain.html")  # replaces the scripted sections
     fill_account_slot(alice, "api-keys", "plain.html")
+    fill_account_slot(alice, "organisations", "plain.html")
     reply = signed_in(alice).get("/auth/account")
     assert '<p id="plain-factors">none</p>' in reply.text
     assert "script-src" not in reply.headers["Content-Security-Policy"] and "<script" not in reply.text

@@ -450,10 +450,11 @@ def mail_users(shape: str) -> dict[str, str | None]:
     """The users the mail scenarios (tests/e2e/scenarios/mail.mjs) sign in as, by name, with their
     verified address: one per browser, so a password reset in one browser leaves the other's user
     and the core scenarios' user alone. The verify scenario's users start without an address.
+    The organisation scenario (tests/e2e/scenarios/orgs.mjs) has an owner and an invited member.
     """
     users: dict[str, str | None] = {}
     for browser in BROWSERS:
-        for purpose in ("reset", "magic", "verify"):
+        for purpose in ("reset", "magic", "verify", "orgowner", "orgmember"):
             name = f"{purpose}-{browser}"
             users[name] = None if purpose == "verify" else f"{name}.{shape}@mail.test"
     return users

@@ -66,6 +66,7 @@ HTML_OPERATIONS = {
     ("GET", "/auth/account"),
     ("GET", "/auth/register"),
     ("GET", "/auth/password/forgot"),
+    ("GET", "/auth/invitations/accept"),
 }
 # Operations whose form-encoded posts come from a built-in page and answer with that page.
 FORM_PAGE_PATHS = {"/auth/login", "/auth/mfa/verify", "/auth/register", "/auth/password/forgot", "/auth/magic-link"}

@@ -20,9 +20,9 @@ from auth.apikeys.cli import api_keys
 from auth.apikeys.keyformat import PREFIX
 from auth.apikeys.settings import ApiKeySettings
 from auth.apikeys.state import EXTENSION, ApiKeyState
-from auth.apikeys.store import end_user_keys
+from auth.apikeys.store import end_org_keys, end_user_keys
 from auth.apikeys.views import bp
-from auth.core.accounts import add_account_end_hook
+from auth.core.events import account_ended, membership_changed
 from auth.core.settings import Settings
 from auth.web.account_page import fill_account_slot
 from auth.web.guard import add_bearer_authenticator
@@ -37,7 +37,20 @@ def init_api_keys(app: Flask, env: Mapping[str, str], settings: Settings) -> Non
     )
     app.register_blueprint(bp)
     add_bearer_authenticator(app, PREFIX, key_authenticator(app.extensions["auth"], keys))
-    add_account_end_hook(end_user_keys)
+    account_ended.connect(_end_user_keys, sender=app)
+    membership_changed.connect(_end_org_keys, sender=app)
     app.cli.add_command(api_keys)
     fill_account_slot(app, "api-keys", "apikeys/account.html", runs_script=True)
     init_admin_view(app)
+
+
+def _end_user_keys(app: Flask, *, user_id: int, now: float) -> None:
+    """A locked or deleted user's keys stop in every process."""
+    end_user_keys(app.extensions["auth"], user_id, now)
+
+
+def _end_org_keys(app: Flask, *, changes: list[tuple[int, int, str]]) -> None:
+    """Keys acting for an organisation stop when their user's membership in it ends."""
+    for user_id, org_id, role in changes:
+        if role == "":
+            end_org_keys(app.extensions["auth"], user_id, org_id)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from auth.apikeys.keyformat import digest, new_key, shown_prefix
+from auth.core.audit import audit
 from auth.core.errors import Conflict
 from auth.core.state import AuthState
 from models import REVOKED, ApiKey, Revocation, User, db
@@ -128,6 +129,19 @@ def end_user_keys(state: AuthState, user_id: int, now: float) -> None:
     again once this entry has aged out of the revocation view.
     """
     _log_revocations(state, [user_revocation_id(user_id)], now)
+
+
+def end_org_keys(state: AuthState, user_id: int, org_id: int) -> None:
+    """Revoke the user's keys that act for ``org_id`` (their membership ended), audited, committed."""
+    now = time.time()
+    ended = db.session.scalars(
+        select(ApiKey).where(ApiKey.user_id == user_id, ApiKey.org_id == str(org_id), ApiKey.revoked_at.is_(None))
+    ).all()
+    for key in ended:
+        revoke_key(state, key, now)
+        audit("api_key_revoked", user_id=user_id, key_id=str(key.id), by="membership_ended", org_id=org_id)
+    if ended:
+        db.session.commit()
 
 
 def _log_revocations(state: AuthState, ids: list[str], now: float) -> None:

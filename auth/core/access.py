@@ -12,7 +12,10 @@ No HTTP here: ``auth.web.guard`` reads the token from the request and calls
 3. the revocation view (memory, refreshed by poll and Redis);
 4. the session it names must exist, be live and belong to ``sub``
    (``LiveSessions``: the database on first sight, memory after), so a
-   signing key alone, without a session row, lets nobody in.
+   signing key alone, without a session row, lets nobody in;
+5. the checks capabilities add (``AuthState.access_checks``: the
+   organisations' membership view refuses an ``org`` claim whose membership
+   was removed or whose role changed).
 """
 
 from __future__ import annotations
@@ -39,4 +42,6 @@ def check_access(state: AuthState, token: str, now: float) -> AccessClaims:
         raise Unauthorized("The session behind this token has ended or changed; refresh or sign in again.")
     if not state.live_sessions.confirms(claims.session_id, claims.user_id, now):
         raise Unauthorized("The session behind this token has ended; sign in again.")
+    for check in state.access_checks:
+        check(claims, now)
     return claims

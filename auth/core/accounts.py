@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -11,28 +10,12 @@ from sqlalchemy.exc import IntegrityError
 from auth.core.addresses import email_key
 from auth.core.audit import audit
 from auth.core.errors import AccountLocked, Conflict
-from auth.core.events import announce, password_changed
+from auth.core.events import account_ended, announce, password_changed
 from auth.core.state import AuthState
 from models import MailToken, User, db
 from models.user import username_key
 
 DUMMY_SAMPLE = 256
-
-# Told (state, user id, now) when a user is locked or deleted, once their sessions
-# have ended: a capability ends the user's other credentials (API keys) too.
-AccountEndHook = Callable[[AuthState, int, float], None]
-_end_hooks: list[AccountEndHook] = []
-
-
-def add_account_end_hook(hook: AccountEndHook) -> None:
-    """Call ``hook`` whenever a user is locked or deleted (idempotent)."""
-    if hook not in _end_hooks:
-        _end_hooks.append(hook)
-
-
-def _account_ended(state: AuthState, user_id: int, now: float) -> None:
-    for hook in _end_hooks:
-        hook(state, user_id, now)
 
 
 def find_user(name: str) -> User | None:
@@ -127,7 +110,7 @@ def lock_user(state: AuthState, user: User, *, now: float | None = None, **detai
     user.locked_at = now
     db.session.commit()
     ended = state.sessions.revoke_user(user.id, now=now)
-    _account_ended(state, user.id, now)
+    announce(account_ended, user_id=user.id, now=now)
     audit("user_locked", user_id=user.id, sessions_ended=len(ended), **details)
     return ended
 
@@ -136,7 +119,7 @@ def delete_user(state: AuthState, user: User, *, now: float | None = None) -> li
     """Delete ``user``: their sessions and other credentials end first; returns the ended session ids."""
     now = time.time() if now is None else now
     ended = state.sessions.revoke_user(user.id, now=now)
-    _account_ended(state, user.id, now)
+    announce(account_ended, user_id=user.id, now=now)
     db.session.delete(user)
     db.session.commit()
     return ended

@@ -29,6 +29,15 @@ session_started = _signals.signal("session-started")
 """A sign-in ended in a new session. Keyword arguments: ``user_id``, ``session_id``, ``method``."""
 
 
+account_ended = _signals.signal("account-ended")
+"""A user was locked or deleted, after their sessions ended: end their other credentials (API keys).
+Keyword arguments: ``user_id``, ``now``."""
+
+membership_changed = _signals.signal("membership-changed")
+"""Organisation memberships changed. Keyword arguments: ``changes``, a list of
+``(user id, org id, role)`` where the role is ``""`` when the membership ended."""
+
+
 def announce(signal: NamedSignal, **details: object) -> None:
     """Send ``signal`` from the current app with ``details``."""
     signal.send(current_app._get_current_object(), **details)  # type: ignore[attr-defined]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from flask import current_app
 
@@ -16,7 +17,7 @@ from auth.core.revocation import RevocationView
 from auth.core.sessions import SessionStore
 from auth.core.settings import Settings
 from auth.core.token_cache import VerifiedTokens
-from auth.core.tokens import Keys
+from auth.core.tokens import AccessClaims, Keys
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class AuthState:
     devices: DeviceTokens
     poll_loop: PollLoop
     """Keeps the in-memory views fresh from a background thread; ``add`` a view's poller to it."""
+    # More checks of a token that passed the core's (each raises Unauthorized to refuse); capabilities append.
+    access_checks: list[Callable[[AccessClaims, float], None]] = field(default_factory=list)
 
 
 def auth_state() -> AuthState:

@@ -69,6 +69,18 @@ class Keys:
 
 
 @dataclass(frozen=True)
+class OrgClaim:
+    """The ``org`` claim: the session's active organisation and the user's role in it at issue."""
+
+    id: str
+    slug: str
+    role: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"id": self.id, "slug": self.slug, "role": self.role}
+
+
+@dataclass(frozen=True)
 class AccessClaims:
     user_id: str
     session_id: str
@@ -79,6 +91,7 @@ class AccessClaims:
     token_id: str
     # RFC 8693 section 4.1 ``act.sub``: the admin acting as ``sub`` (impersonation), else None.
     actor_id: str | None = None
+    org: OrgClaim | None = None
 
 
 def encode_access(
@@ -92,6 +105,7 @@ def encode_access(
     now: float,
     ttl: int,
     actor_id: int | str | None = None,
+    org: OrgClaim | None = None,
 ) -> str:
     issued = int(now)
     claims = {
@@ -106,6 +120,8 @@ def encode_access(
     }
     if actor_id is not None:
         claims["act"] = {"sub": str(actor_id)}
+    if org is not None:
+        claims["org"] = org.as_json()
     return jwt.encode(claims, keys.signing_key, algorithm=keys.algorithm, headers={"kid": keys.kid})
 
 
@@ -125,7 +141,16 @@ def decode_access(token: str, keys: Keys, *, issuer: str, now: float) -> AccessC
         expires_at=claims["exp"],
         token_id=claims["jti"],
         actor_id=claims["act"]["sub"] if "act" in claims else None,
+        org=_org(claims.get("org")),
     )
+
+
+def _org(value: Any) -> OrgClaim | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not all(isinstance(value.get(key), str) for key in ("id", "slug", "role")):
+        raise TokenError("malformed org claim")
+    return OrgClaim(id=value["id"], slug=value["slug"], role=value["role"])
 
 
 def _well_typed(claims: dict[str, Any]) -> bool:

@@ -13,6 +13,7 @@ SUBJECTS = {
     "magic_link": "Your sign-in link",
     "email_changed": "Your account's email address is changing",
     "test": "Test mail from flask-auth",
+    "org_invitation": "You are invited to join an organisation",
 }
 
 

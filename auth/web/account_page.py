@@ -26,6 +26,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, make_response, redirect, render_template, request, url_for
 
 from auth.core.accounts import check_password, set_password
+from auth.core.active_org import active_org
 from auth.core.audit import audit
 from auth.core.errors import AuthError, Forbidden, Unauthorized
 from auth.core.policy import check_password as check_new_password
@@ -90,7 +91,10 @@ def _visitor() -> Visitor | None:
     session = issued.session
     cookies = session_reply(state, issued, {}).headers.getlist("Set-Cookie")
     actor = None if session.impersonator_id is None else str(session.impersonator_id)
-    return Visitor(Principal(str(session.user_id), session.id, tuple(session.user.roles or ()), actor), cookies)
+    principal = Principal(
+        str(session.user_id), session.id, tuple(session.user.roles or ()), actor_id=actor, org=active_org(session)
+    )
+    return Visitor(principal, cookies)
 
 
 def _when(epoch: float | None) -> str:

@@ -16,6 +16,7 @@ SLOTS: tuple[tuple[str, str], ...] = (
     ("email", "Email"),
     ("second-factors", "Second factors"),
     ("providers", "Linked providers"),
+    ("organisations", "Organisations"),
     ("api-keys", "API keys"),
     ("activity", "Recent activity"),
 )

@@ -29,6 +29,11 @@ def set_auth_cookies(
         _set(response, settings, CSRF_COOKIE, csrf, refresh_max_age, "/", http_only=False)
 
 
+def set_access_cookie(response: Response, settings: Settings, access: str) -> None:
+    """Only a new access token (the session's refresh token stays as it is)."""
+    _set(response, settings, ACCESS_COOKIE, access, settings.access_token_ttl, "/", http_only=True)
+
+
 def clear_auth_cookies(response: Response, settings: Settings) -> None:
     for name, path in ((ACCESS_COOKIE, "/"), (REFRESH_COOKIE, REFRESH_PATH), (CSRF_COOKIE, "/")):
         _set(response, settings, name, "", 0, path, http_only=name != CSRF_COOKIE, expires=0)

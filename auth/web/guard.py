@@ -1,8 +1,10 @@
 """Who is calling: token verification for requests, and the route guard.
 
 ``@login_required`` answers 401 without a valid, unrevoked access token;
-``@login_required(roles=["admin"])`` also answers 403 without the role.
-Inside, ``current_principal()`` gives the user id, session id and roles.
+``@login_required(roles=["admin"])`` also answers 403 without the role, and
+``@login_required(org_role="admin")`` without that role in the token's active
+organisation (``owner`` > ``admin`` > ``member``; other roles match by name).
+Inside, ``current_principal()`` gives the user id, session id, roles and org.
 
 A capability may accept other ``Authorization: Bearer`` credentials (API
 keys) by registering a bearer authenticator for a prefix of the value
@@ -25,6 +27,7 @@ from flask import Flask, current_app, g, request
 from auth.core.access import check_access
 from auth.core.errors import ApiKeyForbidden, Forbidden, InsufficientScope, Unauthorized
 from auth.core.state import AuthState, auth_state
+from auth.core.tokens import OrgClaim
 from auth.web.cookies import read_access
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -32,6 +35,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 SESSION = "session"
 API_KEY = "api_key"
+
+
+class OrgRoleRequired(Forbidden):
+    code = "org_role_required"
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,21 @@ class Principal:
     key_id: str | None = None
     # The admin signed in as this user (the token's ``act.sub``); None for the user themself.
     actor_id: str | None = None
+    org: OrgClaim | None = None
+    """The active organisation (``id``, ``slug``, ``role``) the token names, if any."""
+
+
+ORG_ROLE_RANK = {"owner": 3, "admin": 2, "member": 1}
+
+
+def has_org_role(org: OrgClaim | None, required: str) -> bool:
+    """True when the org claim's role is ``required`` or, among the built-in roles, ranks above it."""
+    if org is None:
+        return False
+    if org.role == required:
+        return True
+    rank = ORG_ROLE_RANK.get(required)
+    return rank is not None and ORG_ROLE_RANK.get(org.role, 0) >= rank
 
 
 def authenticate(state: AuthState, token: str | None, now: float) -> Principal:
@@ -53,7 +75,7 @@ def authenticate(state: AuthState, token: str | None, now: float) -> Principal:
     if not token:
         raise Unauthorized("Not authenticated: no access token.")
     claims = check_access(state, token, now)
-    return Principal(claims.user_id, claims.session_id, claims.roles, actor_id=claims.actor_id)
+    return Principal(claims.user_id, claims.session_id, claims.roles, actor_id=claims.actor_id, org=claims.org)
 
 
 # A capability's check of other bearer credentials: (value, now) -> the principal, or it raises.
@@ -134,11 +156,13 @@ def not_impersonated(view: F) -> F:
 @overload
 def login_required(view: F) -> F: ...
 @overload
-def login_required(*, roles: Iterable[str] = (), scopes: Iterable[str] = ()) -> Callable[[F], F]: ...
+def login_required(
+    *, roles: Iterable[str] = (), scopes: Iterable[str] = (), org_role: str | None = None
+) -> Callable[[F], F]: ...
 
 
 def login_required(
-    view: F | None = None, *, roles: Iterable[str] = (), scopes: Iterable[str] = ()
+    view: F | None = None, *, roles: Iterable[str] = (), scopes: Iterable[str] = (), org_role: str | None = None
 ) -> F | Callable[[F], F]:
     required = frozenset(roles)
     required_scopes = frozenset(scopes)
@@ -151,6 +175,8 @@ def login_required(
                 raise Forbidden(f"This needs the role(s): {', '.join(sorted(required))}.")
             if principal.scopes is not None and not required_scopes <= set(principal.scopes):
                 raise InsufficientScope(f"This needs the scope(s): {', '.join(sorted(required_scopes))}.")
+            if org_role is not None and not has_org_role(principal.org, org_role):
+                raise OrgRoleRequired(f"This needs the role {org_role} in the active organisation.")
             g.principal = principal
             run_principal_checks(principal)
             return func(*args, **kwargs)

@@ -9,11 +9,15 @@ import { authMode, internalApiUrl } from "@/lib/config";
 export const proxy = authProxy({
   apiUrl: internalApiUrl(),
   protect: ["/dashboard", "/account"],
+  // The active organisation's page needs a membership (any built-in role);
+  // it is probed on every load, so a removed member is turned away at once.
+  orgRoles: { "/org": "member" },
+  orgDeniedPath: "/dashboard",
   loginPath: "/login",
   defaultNext: "/dashboard",
   crossSite: authMode() === "cross-site",
 });
 
 export const config = {
-  matcher: ["/dashboard/:path*", "/account/:path*", "/auth/session"],
+  matcher: ["/dashboard/:path*", "/account/:path*", "/org/:path*", "/auth/session"],
 };

@@ -6,13 +6,21 @@
 
 import { createRefreshCoordinator, type RefreshCoordinator, type RefreshCoordinatorOptions } from "./refresh.js";
 import type {
+  ActiveOrgReply,
   ApiKeyCreatedReply,
   ApiKeysReply,
   IdentitiesReply,
+  InvitationCreatedReply,
+  InvitationsReply,
   LinkReply,
   MeReply,
   NewApiKey,
   MfaStatusReply,
+  Organization,
+  OrganizationsReply,
+  OrgDetailReply,
+  OrgMembersReply,
+  OrgReply,
   PasskeysReply,
   ProvidersReply,
   RecoveryCodesReply,
@@ -74,6 +82,7 @@ export function createAuthClient(options: AuthClientOptions) {
   const fetchImpl = options.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args));
   const now = options.now ?? Date.now;
   let csrfToken: string | undefined;
+  const orgListeners = new Set<(slug: string | null) => void>();
 
   const rememberCsrf = (body: unknown) => {
     const token = (body as { csrf_token?: unknown } | null)?.csrf_token;
@@ -95,6 +104,7 @@ export function createAuthClient(options: AuthClientOptions) {
     settleMs: options.settleMs,
     onOutcome: (outcome) => {
       if (outcome.csrfToken) csrfToken = outcome.csrfToken;
+      if (outcome.org !== undefined) orgListeners.forEach((listener) => listener(outcome.org ?? null));
     },
     async refresh() {
       try {
@@ -156,6 +166,36 @@ export function createAuthClient(options: AuthClientOptions) {
     reply.mfa_required ? { kind: "mfa-required", methods: reply.methods ?? [] } : { kind: "signed-in" };
 
   const encode = encodeURIComponent;
+
+  /**
+   * Make `slug` (or null: none) the session's active organisation. The API
+   * sets a new access token whose `org` claim names it; this runs under the
+   * cross-tab refresh lock (one token change at a time in the browser) and
+   * tells every tab, whose useOrganization() then reloads.
+   */
+  async function switchOrganization(slug: string | null): Promise<Organization | null> {
+    const attempt = () =>
+      coordinator.exclusive(async () => {
+        const response = await send("/auth/orgs/active", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ org: slug }),
+        });
+        const body = (await response.json().catch(() => null)) as ActiveOrgReply | null;
+        const outcome = response.ok ? { ok: true, org: body?.org?.slug ?? null } : null;
+        return { value: { response, body }, outcome };
+      });
+    const startedAt = now();
+    let { response, body } = await attempt();
+    if (response.status === 401 && (await coordinator.refreshAfter(startedAt))) {
+      ({ response, body } = await attempt());
+    }
+    if (!response.ok) {
+      const message = (body as { message?: unknown } | null)?.message;
+      throw new AuthApiError(response.status, typeof message === "string" ? message : `The server answered ${response.status}.`, body);
+    }
+    return body?.org ?? null;
+  }
 
   return {
     apiUrl,
@@ -221,6 +261,34 @@ export function createAuthClient(options: AuthClientOptions) {
       /** The reply's `key` is the only time the secret is shown: hand it to the user at once. */
       create: (key: NewApiKey) => call<ApiKeyCreatedReply>("POST", "/auth/api-keys", key),
       revoke: (id: string) => call<Reply>("DELETE", `/auth/api-keys/${encode(id)}`),
+    },
+
+    // Organisations
+    switchOrganization,
+    /** Call `listener` with the new active slug whenever this or another tab switches; returns an unsubscribe. */
+    onOrganizationChange(listener: (slug: string | null) => void): () => void {
+      orgListeners.add(listener);
+      return () => orgListeners.delete(listener);
+    },
+    orgs: {
+      list: () => call<OrganizationsReply>("GET", "/auth/orgs"),
+      create: async (slug: string, name: string) => (await call<OrgReply>("POST", "/auth/orgs", { slug, name })).org,
+      get: (slug: string) => call<OrgDetailReply>("GET", `/auth/orgs/${encode(slug)}`),
+      rename: async (slug: string, name: string) => (await call<OrgReply>("PATCH", `/auth/orgs/${encode(slug)}`, { name })).org,
+      remove: (slug: string) => call<Reply>("DELETE", `/auth/orgs/${encode(slug)}`),
+      members: async (slug: string) => (await call<OrgMembersReply>("GET", `/auth/orgs/${encode(slug)}/members`)).members,
+      setRole: (slug: string, userId: string, role: string) =>
+        call<Reply>("PATCH", `/auth/orgs/${encode(slug)}/members/${encode(userId)}`, { role }),
+      removeMember: (slug: string, userId: string) => call<Reply>("DELETE", `/auth/orgs/${encode(slug)}/members/${encode(userId)}`),
+      leave: (slug: string) => call<Reply>("POST", `/auth/orgs/${encode(slug)}/leave`),
+      /** Mailed, or with `send: false` the reply's `url` is the link to share. */
+      invite: (slug: string, email: string, role = "member", send = true) =>
+        call<InvitationCreatedReply>("POST", `/auth/orgs/${encode(slug)}/invitations`, { email, role, send }),
+      invitations: async (slug: string) =>
+        (await call<InvitationsReply>("GET", `/auth/orgs/${encode(slug)}/invitations`)).invitations,
+      revokeInvitation: (slug: string, id: string) =>
+        call<Reply>("DELETE", `/auth/orgs/${encode(slug)}/invitations/${encode(id)}`),
+      acceptInvitation: async (token: string) => (await call<OrgReply>("POST", "/auth/invitations/accept", { token })).org,
     },
 
     // Identity providers

@@ -9,5 +9,6 @@ export {
   type RefreshCoordinator,
   type RefreshOutcome,
 } from "./refresh.js";
-export { AuthProvider, type SessionState, useAuth, useSession } from "./react.js";
+export { AuthProvider, type OrganizationState, type SessionState, useAuth, useOrganization, useSession } from "./react.js";
+export { hasOrgRole } from "./org-roles.js";
 export * from "./types.js";

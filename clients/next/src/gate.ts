@@ -3,6 +3,7 @@
  * tested with a plain fetch. proxy.ts turns a decision into a NextResponse.
  */
 
+import { hasOrgRole, orgClaimOf, unverifiedPayload } from "./org-roles.js";
 import { type AsymmetricAlgorithm, sharedTokenCheck, type TokenCheck } from "./token-check.js";
 import { cookieValue, safeNextPath, serverApiUrl, trimSlash } from "./urls.js";
 
@@ -41,6 +42,21 @@ export interface GateOptions {
   probeTimeoutMs?: number;
   jwksCooldownMs?: number;
   fetch?: typeof fetch;
+  /**
+   * Pages that also need a role in the active organisation: path prefix ->
+   * role (`owner` > `admin` > `member`; other roles match by name), or a
+   * function of the pathname returning the role or null. A signed-in user
+   * without it is sent to `orgDeniedPath`.
+   */
+  orgRoles?: Record<string, string> | ((pathname: string) => string | null);
+  /** Where a signed-in user without the organisation role goes; default "/". */
+  orgDeniedPath?: string;
+  /**
+   * Let the local check decide `orgRoles` pages too; default false: they are
+   * always probed, because a removed member or a lowered role is refused by
+   * the API within a second, which a locally checked token cannot show.
+   */
+  orgLocalCheck?: boolean;
   /** Called with every decision (logging, metrics). */
   onDecision?: (decision: GateDecision) => void;
 }
@@ -62,6 +78,8 @@ export interface GateDecision {
   setCookies: string[];
   /** How it was decided: public page, local token check, or the API's probe. */
   via: "public" | "local" | "probe";
+  /** Set when the redirect is for a missing organisation role (the role needed). */
+  orgRole?: string;
 }
 
 export type Gate = (request: GateRequest) => Promise<GateDecision>;
@@ -74,6 +92,30 @@ interface ProbeResult {
 function isProtected(protect: GateOptions["protect"], pathname: string): boolean {
   if (typeof protect === "function") return protect(pathname);
   return protect.some((prefix) => pathname === prefix || pathname.startsWith(`${prefix.replace(/\/+$/, "")}/`));
+}
+
+function orgRoleFor(rules: GateOptions["orgRoles"], pathname: string): string | null {
+  if (!rules) return null;
+  if (typeof rules === "function") return rules(pathname);
+  let best: string | null = null;
+  let length = -1;
+  for (const [prefix, role] of Object.entries(rules)) {
+    const base = prefix.replace(/\/+$/, "");
+    if ((pathname === base || pathname.startsWith(`${base}/`)) && base.length > length) {
+      best = role;
+      length = base.length;
+    }
+  }
+  return best;
+}
+
+/** The access token the browser holds after this request: a relayed new one, else the one it sent. */
+function accessTokenAfter(setCookies: string[], cookie: string | null): string | null {
+  for (const value of setCookies) {
+    const match = /^access_token=([^;]*)/.exec(value);
+    if (match) return match[1] || null;
+  }
+  return cookieValue(cookie, "access_token");
 }
 
 export function createGate(options: GateOptions): Gate {
@@ -122,15 +164,32 @@ export function createGate(options: GateOptions): Gate {
       // Relay Set-Cookie either way: a failed probe may expire cookies.
       return { action: "redirect", location: result.ok ? next : loginUrl(next), setCookies: result.setCookies, via: "probe" };
     }
-    if (!isProtected(options.protect, request.pathname) || options.crossSite) {
+    const orgRole = orgRoleFor(options.orgRoles, request.pathname);
+    if ((!isProtected(options.protect, request.pathname) && !orgRole) || options.crossSite) {
       return { action: "pass", setCookies: [], via: "public" };
     }
+    const denied = (setCookies: string[], via: "local" | "probe"): GateDecision => ({
+      action: "redirect",
+      location: options.orgDeniedPath ?? "/",
+      setCookies,
+      via,
+      orgRole: orgRole ?? undefined,
+    });
     const token = cookieValue(request.cookie, "access_token");
-    if (check && token && (await check(token)).kind === "valid") {
+    const local = check && (!orgRole || options.orgLocalCheck === true);
+    const verdict = local && token ? await check(token) : null;
+    if (verdict?.kind === "valid") {
+      if (orgRole && !hasOrgRole(verdict.claims.org, orgRole)) return denied([], "local");
       return { action: "pass", setCookies: [], via: "local" };
     }
     const result = await probe(request.cookie);
     if (result.ok) {
+      if (orgRole) {
+        // The API just accepted this token (or issued it): its org claim is current.
+        const current = accessTokenAfter(result.setCookies, request.cookie);
+        const org = current ? orgClaimOf(unverifiedPayload(current)?.org) : null;
+        if (!hasOrgRole(org, orgRole)) return denied(result.setCookies, "probe");
+      }
       return { action: "pass", setCookies: result.setCookies, via: "probe" };
     }
     // The refresh token only travels to /auth paths: one chance through the session path.

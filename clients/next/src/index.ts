@@ -6,5 +6,6 @@
  */
 
 export * from "./types.js";
+export { hasOrgRole } from "./org-roles.js";
 export { safeNextPath } from "./urls.js";
 export { createTokenCheck, type TokenCheck, type TokenCheckOptions, type TokenVerdict } from "./token-check.js";

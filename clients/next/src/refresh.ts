@@ -31,6 +31,11 @@ export interface RefreshOutcome {
   ok: boolean;
   /** The double-submit CSRF token from the refresh reply, when the server sends one. */
   csrfToken?: string;
+  /**
+   * Present when the new access token came from switching organisation
+   * (POST /auth/orgs/active): the slug now active, or null for none.
+   */
+  org?: string | null;
 }
 
 export interface RefreshCoordinatorOptions {
@@ -58,6 +63,13 @@ export interface RefreshCoordinator {
    * can be used.
    */
   refreshAfter(startedAt: number): Promise<boolean>;
+  /**
+   * Run `action` (a call that hands the browser a new access token, such as
+   * switching organisation) under the same cross-tab lock as a refresh, so
+   * no refresh races it; its outcome (null: nothing changed) is announced to
+   * every tab as a refresh. The action must not wait for a refresh itself.
+   */
+  exclusive<T>(action: () => Promise<{ value: T; outcome: Omit<RefreshOutcome, "at"> | null }>): Promise<T>;
   /** The latest refresh seen, from any tab. */
   last(): RefreshOutcome | null;
   close(): void;
@@ -102,18 +114,21 @@ export function createRefreshCoordinator(options: RefreshCoordinatorOptions): Re
 
   const reusable = (startedAt: number) => (latest && latest.at >= startedAt ? latest : null);
 
+  async function announce(action: () => Promise<Omit<RefreshOutcome, "at">>): Promise<RefreshOutcome> {
+    const outcome: RefreshOutcome = { ...(await action()), at: now() };
+    record(outcome);
+    // Announce before the lock is released, so a waiting tab hears it first.
+    channel?.postMessage(outcome);
+    return outcome;
+  }
+
   async function refreshNow(startedAt: number, waited: boolean): Promise<boolean> {
     if (waited && settleMs > 0) {
       await new Promise((resolve) => setTimeout(resolve, settleMs));
     }
     const done = reusable(startedAt);
     if (done) return done.ok;
-    const result = await options.refresh();
-    const outcome: RefreshOutcome = { ...result, at: now() };
-    record(outcome);
-    // Announce before the lock is released, so a waiting tab hears it first.
-    channel?.postMessage(outcome);
-    return outcome.ok;
+    return (await announce(options.refresh)).ok;
   }
 
   async function underLock(startedAt: number): Promise<boolean> {
@@ -134,6 +149,14 @@ export function createRefreshCoordinator(options: RefreshCoordinatorOptions): Re
         inflight = null;
       });
       return inflight;
+    },
+    exclusive(action) {
+      const run = async () => {
+        const { value, outcome } = await action();
+        if (outcome) await announce(async () => outcome);
+        return value;
+      };
+      return locks ? locks.request(REFRESH_LOCK, {}, run) : run();
     },
     last: () => latest,
     close: () => channel?.close(),

@@ -10,6 +10,7 @@
  */
 
 import { cookies } from "next/headers";
+import { orgClaimOf, unverifiedPayload } from "./org-roles.js";
 import { type AsymmetricAlgorithm, sharedTokenCheck } from "./token-check.js";
 import type { MeReply, Session } from "./types.js";
 import { serverApiUrl, trimSlash } from "./urls.js";
@@ -36,8 +37,8 @@ export async function sessionFromCookies(
       accessToken,
     );
     if (verdict.kind === "valid") {
-      const { sub, sid, exp, roles, act } = verdict.claims;
-      const session: Session = { user: { id: sub, roles }, sessionId: sid, expiresAt: exp, checkedBy: "token" };
+      const { sub, sid, exp, roles, act, org } = verdict.claims;
+      const session: Session = { user: { id: sub, roles }, org: org ?? null, sessionId: sid, expiresAt: exp, checkedBy: "token" };
       if (act && typeof act.sub === "string") session.impersonatedBy = { id: act.sub };
       return session;
     }
@@ -55,7 +56,9 @@ export async function sessionFromCookies(
     if (response.status !== 200) return null;
     const body = (await response.json()) as MeReply;
     const user = body.user;
-    const session: Session = { user: { id: String(user.id), roles: user.roles, username: user.username }, checkedBy: "api" };
+    // The API just accepted this token (signature, membership view): its org claim is current.
+    const org = orgClaimOf(unverifiedPayload(accessToken)?.org);
+    const session: Session = { user: { id: String(user.id), roles: user.roles, username: user.username }, org, checkedBy: "api" };
     if (body.impersonated_by) session.impersonatedBy = { id: String(body.impersonated_by.id), username: body.impersonated_by.username };
     return session;
   } catch {

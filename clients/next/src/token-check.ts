@@ -11,6 +11,7 @@
  */
 
 import { createRemoteJWKSet, customFetch, decodeProtectedHeader, errors, jwtVerify } from "jose";
+import { orgClaimOf } from "./org-roles.js";
 import type { AccessClaims } from "./types.js";
 import { trimSlash } from "./urls.js";
 
@@ -69,7 +70,11 @@ export function createTokenCheck(options: TokenCheckOptions): TokenCheck {
         return { kind: "unknown", reason: "sub or sid is not a string" };
       }
       const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === "string") : [];
-      return { kind: "valid", claims: { ...(payload as unknown as AccessClaims), roles } };
+      const org = orgClaimOf(payload.org);
+      const claims = { ...(payload as unknown as AccessClaims), roles };
+      if (org) claims.org = org;
+      else delete claims.org;
+      return { kind: "valid", claims };
     } catch (error) {
       if (error instanceof errors.JWTExpired) {
         return { kind: "expired" };

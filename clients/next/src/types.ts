@@ -138,6 +138,13 @@ export interface LinkReply extends Reply {
   url: string;
 }
 
+/** The `org` claim: the session's active organisation and the user's role in it when the token was issued. */
+export interface OrgClaim {
+  id: string;
+  slug: string;
+  role: string;
+}
+
 /** The claims of the server's access token (SPEC.md, "The access token"). */
 export interface AccessClaims {
   sub: string;
@@ -149,11 +156,72 @@ export interface AccessClaims {
   roles: string[];
   /** RFC 8693 actor: the admin signed in as `sub` (impersonation). */
   act?: { sub: string };
+  /** Only while an organisation is active (POST /auth/orgs/active). */
+  org?: OrgClaim;
+}
+
+/** An organisation as GET /auth/orgs lists it, with the caller's role. */
+export interface Organization {
+  id: string;
+  slug: string;
+  name: string;
+  role?: string;
+  joined_at?: number;
+}
+
+export interface OrganizationsReply extends Reply {
+  orgs: Organization[];
+  /** The slug the caller's access token names as active, or null. */
+  active: string | null;
+}
+
+export interface OrgMember {
+  user_id: string;
+  username: string;
+  role: string;
+  joined_at?: number;
+}
+
+export interface OrgReply extends Reply {
+  org: Organization;
+}
+
+export interface OrgDetailReply extends Reply {
+  org: Organization;
+  members: OrgMember[];
+}
+
+export interface OrgMembersReply extends Reply {
+  members: OrgMember[];
+}
+
+export interface OrgInvitation {
+  id: string;
+  email: string;
+  role: string;
+  created_at?: number;
+  expires_at: number;
+}
+
+export interface InvitationCreatedReply extends Reply {
+  invitation: OrgInvitation;
+  /** Only when invited with `send: false`: the link to share. */
+  url?: string;
+}
+
+export interface InvitationsReply extends Reply {
+  invitations: OrgInvitation[];
+}
+
+export interface ActiveOrgReply extends Reply {
+  org: Organization | null;
 }
 
 /** What getSession() and useSession() hand to a page. */
 export interface Session {
   user: { id: string; roles: string[]; username?: string };
+  /** The active organisation and the role in it, as the access token says; null without one. */
+  org: OrgClaim | null;
   /** The session id (`sid`), when the token was checked locally. */
   sessionId?: string;
   /** Seconds since the epoch when the access token expires, when known. */

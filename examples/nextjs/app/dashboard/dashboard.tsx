@@ -5,6 +5,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useAuth, useSession } from "@flask-auth/next/client";
 import { LinkedIdentities } from "./linked-identities";
+import { Organizations } from "./organizations";
 
 export function Dashboard() {
   const auth = useAuth();
@@ -51,6 +52,7 @@ export function Dashboard() {
         </Link>
       </p>
       <LinkedIdentities />
+      <Organizations />
       <button type="button" onClick={logout} disabled={loggingOut} data-testid="logout">
         Log out
       </button>
