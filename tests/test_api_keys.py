@@ -181,11 +181,6 @@ def test_api_keys_per_user_caps_live_keys(make_app):
     create(client)  # a revoked key frees its place
 
 
-def test_org_needs_the_organisations_capability(api_app):
-    reply = signed_in(api_app).post("/auth/api-keys", json={"name": "x", "scopes": [], "org": "acme"})
-    assert reply.status_code == 400 and reply.json["error"] == "orgs_unavailable"
-
-
 def test_org_is_checked_and_kept_through_the_hook(api_app):
     set_org_resolver(api_app, lambda user_id, slug: "org-7" if slug == "acme" else None)
     client = signed_in(api_app)

@@ -1,10 +1,11 @@
 """Keys bound to an organisation (issue 20), through a hook the organisations capability sets.
 
-Without it (no organisations on this server) a key asked for with ``org``
-is refused with 400 ``orgs_unavailable``. The organisations capability
-calls ``set_org_resolver(app, resolver)``: ``resolver(user_id, org)`` gets
-the ``org`` the client sent (a slug) and returns the organisation's id when
-the user administers it, None otherwise.
+``auth.orgs`` calls ``set_org_resolver(app, resolver)``: ``resolver(user_id, org)``
+gets the ``org`` the client sent (a slug) and returns the organisation's id when
+the user administers it, None otherwise (also for an organisation that does not
+exist, so the reply tells a stranger nothing). This package imports no other
+capability; when the membership ends, ``auth.apikeys`` hears it
+(``membership_changed``) and revokes the user's keys for that organisation.
 """
 
 from __future__ import annotations
@@ -13,15 +14,10 @@ from collections.abc import Callable
 
 from flask import Flask, current_app
 
-from auth.core.errors import BadRequest, Forbidden
+from auth.core.errors import Forbidden
 
 ORG_RESOLVER = "api_key_org_resolver"
 OrgResolver = Callable[[int, str], "str | None"]
-
-
-class OrgsUnavailable(BadRequest):
-    message = "Organisations are not enabled on this server; create the key without 'org'."
-    code = "orgs_unavailable"
 
 
 class NotOrgAdmin(Forbidden):
@@ -33,17 +29,9 @@ def set_org_resolver(app: Flask, resolver: OrgResolver) -> None:
     app.extensions[ORG_RESOLVER] = resolver
 
 
-def org_resolver() -> OrgResolver | None:
-    """The hook, or None when no organisations capability is registered."""
-    return current_app.extensions.get(ORG_RESOLVER)
-
-
 def resolve_org(user_id: int, org: str) -> str:
-    """The id of ``org`` for a key of ``user_id``; 400 without organisations, 403 unless they administer it."""
-    resolver = org_resolver()
-    if resolver is None:
-        raise OrgsUnavailable()
-    org_id = resolver(user_id, org)
+    """The id of ``org`` for a key of ``user_id``; 403 unless they administer it."""
+    org_id = current_app.extensions[ORG_RESOLVER](user_id, org)
     if org_id is None:
         raise NotOrgAdmin()
     return org_id
