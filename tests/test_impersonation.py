@@ -34,6 +34,7 @@ FORBIDDEN = [
     ("DELETE", "/auth/identities/1", None),
     ("POST", "/auth/api-keys", {"name": "script", "scopes": ["read"]}),
     ("DELETE", "/auth/api-keys/1", None),
+    ("DELETE", "/auth/admin/api-keys/1", None),
     # every admin call, impersonating again included
     *((method, path.replace("{uid}", "{other}"), body) for method, path, body in OPERATIONS),
 ]
