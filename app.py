@@ -35,6 +35,7 @@ from auth.mfa import init_mfa
 from auth.oidc import init_oidc
 from auth.ops.cli import init_cli
 from auth.ops.settings import OpsSettings
+from auth.provider import init_provider
 from auth.web.account_page import bp as account_page_bp
 from auth.web.cors import init_cors
 from auth.web.csrf import init_csrf
@@ -123,6 +124,7 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     init_oidc(app, env)
     init_mail(app, env, settings)
     init_mfa(app, env, settings)
+    init_provider(app, env, settings)
     app.register_blueprint(ops_bp)
     init_cli(app)
     add_context_provider(request_fields)

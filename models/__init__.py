@@ -12,6 +12,7 @@ db = SQLAlchemy(model_class=Base)
 
 from models.identity import Identity  # noqa: E402
 from models.mail_token import MailToken  # noqa: E402
+from models.provider import OAuthClient, OAuthCode, OAuthConsent, OAuthToken, SessionMethods  # noqa: E402
 from models.mfa import MfaAttempt, Passkey, RecoveryCode, TotpSecret, WebAuthnChallenge  # noqa: E402
 from models.revocation import REVOKED, Revocation  # noqa: E402
 from models.session import RefreshToken, Session  # noqa: E402
@@ -22,11 +23,16 @@ __all__ = [
     "Identity",
     "MailToken",
     "MfaAttempt",
+    "OAuthClient",
+    "OAuthCode",
+    "OAuthConsent",
+    "OAuthToken",
     "Passkey",
     "RecoveryCode",
     "RefreshToken",
     "Revocation",
     "Session",
+    "SessionMethods",
     "TotpSecret",
     "User",
     "WebAuthnChallenge",
