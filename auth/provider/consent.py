@@ -27,15 +27,12 @@ def needs_consent(user_id: int, client: Client, scopes: list[str], prompt: list[
 
 
 def remember(user_id: int, client: Client, scopes: list[str]) -> None:
+    """Add ``scopes`` to what the user allowed this client."""
     row = db.session.get(OAuthConsent, (user_id, client.get_client_id()))
     if row is None:
-        db.session.add(
-            OAuthConsent(
-                user_id=user_id, client_id=client.get_client_id(), scopes=sorted(set(scopes)), created_at=time.time()
-            )
-        )
-    else:
-        row.scopes = sorted(set(row.scopes) | set(scopes))
+        row = OAuthConsent(user_id=user_id, client_id=client.get_client_id(), scopes=[], created_at=time.time())
+        db.session.add(row)
+    row.scopes = sorted(set(row.scopes) | set(scopes))
     db.session.commit()
 
 

@@ -159,7 +159,7 @@ def userinfo() -> Response:
         if user is None:
             raise _InvalidToken("This access token was issued to an app, not for a user.")
     except OAuth2Error as error:
-        status, body, headers = error()
+        status, body, _headers = error()
         reply = jsonify(success=False, message=body.get("error_description") or body["error"], **body)
         reply.status_code = status
         reply.headers["WWW-Authenticate"] = f'Bearer error="{body["error"]}"'
