@@ -562,3 +562,57 @@ def test_secrets_are_stored_hashed(app: Flask, rp: Registered) -> None:
 def test_clients_create_refuses_bad_registrations(app: Flask, args: list[str]) -> None:
     result = app.test_cli_runner().invoke(args=["clients", "create", "Bad", *args])
     assert result.exit_code != 0 and "client_id" not in result.output
+
+
+# --- the replies are what the OpenAPI document says ------------------------------------------
+
+
+def test_replies_match_the_openapi_document(app: Flask, alice: int, rp: Registered) -> None:
+    from tests.test_openapi import check_reply
+
+    check_reply(app.test_client().get("/.well-known/openid-configuration"), "/.well-known/openid-configuration", "GET")
+    browser = signed_in(app)
+    proof = pkce()
+    params = authorize_params(rp.client_id, proof.challenge)
+    check_reply(browser.get("/oauth2/authorize", query_string=params), "/oauth2/authorize", "GET")
+    bad = {**params, "redirect_uri": "https://evil.example/"}
+    check_reply(browser.get("/oauth2/authorize", query_string=bad), "/oauth2/authorize", "GET")
+    check_reply(app.test_client().get("/oauth2/authorize", query_string=params), "/oauth2/authorize", "GET")
+    allowed = browser.post("/oauth2/authorize", query_string=params, data={"decision": "allow"}, headers=ORIGIN)
+    check_reply(allowed, "/oauth2/authorize", "POST")
+    code = query_of(allowed.location)["code"]
+    tokens = exchange(app.test_client(), rp, code, proof.verifier)
+    check_reply(tokens, "/oauth2/token", "POST")
+    check_reply(exchange(app.test_client(), rp, code, proof.verifier), "/oauth2/token", "POST")
+    check_reply(exchange(app.test_client(), Registered(rp.client_id, "wrong"), code, None), "/oauth2/token", "POST")
+    body = tokens.get_json()
+    check_reply(userinfo(app, body["access_token"]), "/oauth2/userinfo", "GET")
+    check_reply(userinfo(app, "nope"), "/oauth2/userinfo", "GET")
+    auth = (rp.client_id, rp.secret)
+    check_reply(
+        app.test_client().post("/oauth2/introspect", data={"token": body["access_token"]}, auth=auth),
+        "/oauth2/introspect",
+        "POST",
+    )
+    check_reply(app.test_client().post("/oauth2/introspect", data={"token": "x"}), "/oauth2/introspect", "POST")
+    check_reply(
+        app.test_client().post("/oauth2/revoke", data={"token": "unknown"}, auth=auth), "/oauth2/revoke", "POST"
+    )
+    check_reply(browser.get("/oauth2/logout"), "/oauth2/logout", "GET")
+    check_reply(
+        browser.get("/oauth2/logout", query_string={"post_logout_redirect_uri": "https://evil.example/"}),
+        "/oauth2/logout",
+        "GET",
+    )
+    hinted = {"id_token_hint": body["id_token"], "post_logout_redirect_uri": AFTER_LOGOUT}
+    check_reply(browser.get("/oauth2/logout", query_string=hinted), "/oauth2/logout", "GET")
+
+
+def test_endpoints_answer_404_json_while_off(make_app: Callable[..., Flask]) -> None:
+    from tests.test_openapi import check_reply
+
+    off = make_app().test_client()
+    for method, path in (("GET", "/oauth2/authorize"), ("POST", "/oauth2/token"), ("GET", "/oauth2/userinfo")):
+        reply = off.open(path, method=method)
+        assert reply.status_code == 404 and reply.get_json()["success"] is False
+        check_reply(reply, path, method)

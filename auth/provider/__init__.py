@@ -33,6 +33,8 @@ PUBLISHED_KEYS = "published_jwks"
 
 
 def init_provider(app: Flask, env: Mapping[str, str], settings: Settings) -> None:
+    app.register_blueprint(bp)  # always: its endpoints answer 404 while the provider is off
+    app.cli.add_command(clients_cli)  # clients may be registered before the provider is switched on
     provider = ProviderSettings.from_env(env, settings)
     if provider is None:
         return
@@ -40,8 +42,6 @@ def init_provider(app: Flask, env: Mapping[str, str], settings: Settings) -> Non
     key = load_id_token_key(provider.key_file)
     app.extensions[EXTENSION] = ProviderState(provider, key, build_server(issuer, provider.access_token_ttl))
     app.extensions.setdefault(PUBLISHED_KEYS, []).append(key.public_jwk)
-    app.register_blueprint(bp)
-    app.cli.add_command(clients_cli)
     add_listener(_remember_sign_in_method)
 
 

@@ -18,18 +18,18 @@ from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import scope_to_list
 from authlib.oauth2.rfc6750 import BearerTokenValidator
 from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
-from flask import Blueprint, Response, jsonify, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, make_response, redirect, render_template, request, url_for
 from joserfc import jwt
 from joserfc.errors import JoseError
 
 from auth.core.audit import audit
-from auth.core.errors import Unauthorized
+from auth.core.errors import NotFound, Unauthorized
 from auth.core.state import auth_state
 from auth.provider import consent
 from auth.provider.claims import user_claims
 from auth.provider.clients import SCOPES, find_client
 from auth.provider.grants import EndUser, TokenRecord, end_user_of
-from auth.provider.state import issuer, provider_state
+from auth.provider.state import EXTENSION, issuer, provider_state
 from auth.provider.store import token_by
 from auth.web.cookies import clear_auth_cookies, read_access
 from auth.web.csrf import csrf_token_for
@@ -40,6 +40,12 @@ from models import Session, db
 bp = Blueprint("provider", __name__, template_folder="templates")
 
 LOGIN_PROMPTS = ("prompt", "max_age")
+
+
+@bp.before_request
+def _only_when_enabled() -> None:
+    if EXTENSION not in current_app.extensions:
+        raise NotFound("This server is not an OpenID provider (OIDC_PROVIDER_ENABLED is off).")
 
 
 @bp.get("/.well-known/openid-configuration")
