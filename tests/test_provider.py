@@ -421,8 +421,24 @@ def end_by_password_reset_cli(app: Flask, browser: FlaskClient) -> None:
     assert result.exit_code == 0, result.output
 
 
+def end_by_password_change(app: Flask, browser: FlaskClient) -> None:
+    """The user changes their password in this very session: the session stays, the apps' tokens do not."""
+    fields = {"current_password": PASSWORD, "new_password": "another horse battery staple"}
+    reply = browser.post("/auth/password", json=fields, headers=ORIGIN)
+    assert reply.status_code == 200, reply.get_json()
+    assert browser.get("/auth/me").status_code == 200
+
+
 @pytest.mark.parametrize(
-    "end", [end_by_logout, end_by_logout_all, end_by_lock, end_on_account_page, end_by_password_reset_cli]
+    "end",
+    [
+        end_by_logout,
+        end_by_logout_all,
+        end_by_lock,
+        end_on_account_page,
+        end_by_password_reset_cli,
+        end_by_password_change,
+    ],
 )
 def test_app_tokens_end_with_the_session(app: Flask, alice: int, rp: Registered, end: Callable) -> None:
     browser = signed_in(app)

@@ -4,7 +4,8 @@
 the start with a ConfigError), loads the ID-token key, publishes its public
 half in the JWKS, builds Authlib's authorization server, registers the
 blueprint, the ``flask clients`` commands and the audit listener that
-remembers how each session began (for ``amr``/``acr``).
+remembers how each session began (for ``amr``/``acr``) and ends a user's app
+tokens when their password changes.
 
 Other packages may read ``clients_list()`` (the admin console).
 """
@@ -23,7 +24,7 @@ from auth.provider.keys import load_id_token_key
 from auth.provider.server import build_server
 from auth.provider.settings import ProviderSettings
 from auth.provider.state import EXTENSION, ProviderState, issuer
-from auth.provider.store import record_session_method
+from auth.provider.store import record_session_method, revoke_user_tokens
 from auth.provider.views import bp
 
 __all__ = ["clients_list", "init_provider"]
@@ -42,12 +43,15 @@ def init_provider(app: Flask, env: Mapping[str, str], settings: Settings) -> Non
     key = load_id_token_key(provider.key_file)
     app.extensions[EXTENSION] = ProviderState(provider, key, build_server(issuer, provider.access_token_ttl))
     app.extensions.setdefault(PUBLISHED_KEYS, []).append(key.public_jwk)
-    add_listener(_remember_sign_in_method)
+    add_listener(_follow_sessions)
 
 
-def _remember_sign_in_method(record: dict[str, object]) -> None:
+def _follow_sessions(record: dict[str, object]) -> None:
+    """Remember how each session began (for ``amr``), and end app tokens when the password changes."""
     if not has_app_context() or EXTENSION not in current_app.extensions:
         return
-    session_id, method = record.get("session_id"), record.get("method")
-    if record.get("event") in SIGN_IN_EVENTS and isinstance(session_id, str) and isinstance(method, str):
+    event, session_id, method = record.get("event"), record.get("session_id"), record.get("method")
+    if event in SIGN_IN_EVENTS and isinstance(session_id, str) and isinstance(method, str):
         record_session_method(session_id, method)
+    elif event == "password_changed" and isinstance(record.get("user_id"), str):
+        revoke_user_tokens(int(str(record["user_id"])), reason="password_changed")

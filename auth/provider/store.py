@@ -50,6 +50,17 @@ def revoke_family(family: str, *, reason: str, now: float | None = None) -> None
     audit("app_tokens_revoked", reason=reason)
 
 
+def revoke_user_tokens(user_id: int, *, reason: str) -> None:
+    """End every app token of a user (their password changed: what apps hold was got with the old one)."""
+    db.session.execute(
+        update(OAuthToken)
+        .where(OAuthToken.user_id == user_id, OAuthToken.revoked_at.is_(None))
+        .values(revoked_at=time.time())
+    )
+    db.session.commit()
+    audit("app_tokens_revoked", user_id=user_id, reason=reason)
+
+
 def is_active(token: OAuthToken, now: float, *, refresh: bool = False) -> bool:
     """Whether the access token (or with ``refresh``, the refresh token) may still be used."""
     if token.revoked_at is not None:
