@@ -56,6 +56,16 @@ def signed_in(app: Flask, name: str = "alice") -> FlaskClient:
     return browser
 
 
+def to_sign_in(browser: FlaskClient, reply) -> str:
+    """Follow the resume hop (no live access cookie) to where the browser lands: the sign-in page's URL."""
+    if reply.status_code == 303 and reply.location.startswith("/auth/provider/resume?"):
+        back = browser.get(reply.location)
+        assert back.status_code == 303 and "resumed=1" in back.location
+        reply = browser.get(back.location)
+    assert reply.status_code == 303, reply.data[:300]
+    return reply.location
+
+
 def exchange(client: FlaskClient, rp: Registered, code: str, verifier: str | None, **extra: str):
     data = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT, **extra}
     if verifier:
@@ -214,10 +224,11 @@ def test_without_a_session_the_browser_goes_to_the_sign_in_page_and_comes_back(
 ) -> None:
     browser = app.test_client()
     params = authorize_params(rp.client_id, pkce().challenge, prompt="login", max_age="0")
-    reply = browser.get("/oauth2/authorize", query_string=params)
-    assert reply.status_code == 303 and reply.location.startswith("/auth/login?next=")
-    back = query_of(reply.location)["next"]
+    landed = to_sign_in(browser, browser.get("/oauth2/authorize", query_string=params))
+    assert landed.startswith("/auth/login?next=")
+    back = query_of(landed)["next"]
     assert back.startswith("/oauth2/authorize?") and "prompt=" not in back and "max_age" not in back
+    assert "resumed" not in back
     form = browser.post("/auth/login", data={"username": "alice", "password": PASSWORD, "next": back}, headers=ORIGIN)
     assert form.status_code == 303 and form.location == back  # the built-in page accepts the authorize URL
     assert b"consent-allow" in browser.get(back).data
@@ -237,12 +248,32 @@ def test_prompt_login_and_an_old_sign_in_ask_for_the_password_again(
     later = time.time() + 120
     monkeypatch.setattr("auth.provider.views.time.time", lambda: later)
     old = browser.get("/oauth2/authorize", query_string=authorize_params(rp.client_id, pkce().challenge, max_age="60"))
-    assert old.status_code == 303 and old.location.startswith("/auth/login?next=")
+    assert to_sign_in(browser, old).startswith("/auth/login?next=")  # a refresh is no new sign-in
+
+
+def test_an_expired_access_cookie_is_renewed_from_the_refresh_cookie(app: Flask, alice: int, rp: Registered) -> None:
+    browser = signed_in(app)
+    get_code(browser, rp.client_id, pkce().challenge)  # consent given
+    browser.delete_cookie("access_token")  # what the browser does once ACCESS_TOKEN_TTL has passed
+    params = authorize_params(rp.client_id, pkce().challenge, prompt="none")
+    hop = browser.get("/oauth2/authorize", query_string=params)
+    assert hop.status_code == 303 and hop.location.startswith("/auth/provider/resume?")
+    back = browser.get(hop.location)
+    assert back.status_code == 303 and "access_token=" in back.headers.get("Set-Cookie", "")
+    done = browser.get(back.location)
+    assert done.status_code == 302 and "code" in query_of(done.location)  # no sign-in page, no login_required
+
+
+def test_resume_goes_nowhere_but_an_authorize_request(app: Flask) -> None:
+    for target in ("https://evil.example/", "/auth/me", "//evil.example/oauth2/authorize?x"):
+        assert app.test_client().get("/auth/provider/resume", query_string={"next": target}).status_code == 404
 
 
 def test_prompt_none_without_a_session_answers_login_required(app: Flask, rp: Registered) -> None:
     params = authorize_params(rp.client_id, pkce().challenge, prompt="none")
-    reply = app.test_client().get("/oauth2/authorize", query_string=params)
+    browser = app.test_client()
+    hop = browser.get("/oauth2/authorize", query_string=params)
+    reply = browser.get(browser.get(hop.location).location)  # the resume hop finds no session either
     query = query_of(reply.location)
     assert reply.status_code == 302 and reply.location.startswith(REDIRECT)
     assert query["error"] == "login_required" and query["state"] == params["state"] and query["iss"]
@@ -456,10 +487,9 @@ def test_a_locked_user_gets_no_code(app: Flask, alice: int, rp: Registered) -> N
     get_code(browser, rp.client_id, pkce().challenge)  # consented while allowed
     assert app.test_cli_runner().invoke(args=["users", "lock", "alice"]).exit_code == 0
     reply = browser.get("/oauth2/authorize", query_string=authorize_params(rp.client_id, pkce().challenge))
-    assert reply.status_code == 303 and reply.location.startswith("/auth/login")
-    none = browser.get(
-        "/oauth2/authorize", query_string=authorize_params(rp.client_id, pkce().challenge, prompt="none")
-    )
+    assert to_sign_in(browser, reply).startswith("/auth/login")
+    hop = browser.get("/oauth2/authorize", query_string=authorize_params(rp.client_id, pkce().challenge, prompt="none"))
+    none = browser.get(browser.get(hop.location).location)
     assert query_of(none.location)["error"] == "login_required"
 
 
@@ -632,3 +662,13 @@ def test_endpoints_answer_404_json_while_off(make_app: Callable[..., Flask]) -> 
         reply = off.open(path, method=method)
         assert reply.status_code == 404 and reply.get_json()["success"] is False
         check_reply(reply, path, method)
+
+
+def test_the_resume_hop_matches_the_openapi_document(app: Flask, alice: int, rp: Registered) -> None:
+    from tests.test_openapi import check_reply
+
+    browser = signed_in(app)
+    browser.delete_cookie("access_token")
+    hop = browser.get("/oauth2/authorize", query_string=authorize_params(rp.client_id, pkce().challenge))
+    check_reply(browser.get(hop.location), "/auth/provider/resume", "GET")
+    check_reply(browser.get("/auth/provider/resume?next=/auth/me"), "/auth/provider/resume", "GET")

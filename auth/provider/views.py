@@ -31,15 +31,18 @@ from auth.provider.clients import SCOPES, find_client
 from auth.provider.grants import EndUser, TokenRecord, end_user_of
 from auth.provider.state import EXTENSION, issuer, provider_state
 from auth.provider.store import token_by
-from auth.web.cookies import clear_auth_cookies, read_access
+from auth.web.cookies import clear_auth_cookies, read_access, read_refresh
 from auth.web.csrf import csrf_token_for
 from auth.web.guard import authenticate
 from auth.web.headers import style_nonce
+from auth.web.replies import session_reply
+from auth.web.views import rotate_refresh
 from models import Session, db
 
 bp = Blueprint("provider", __name__, template_folder="templates")
 
-LOGIN_PROMPTS = ("prompt", "max_age")
+RESUMED = "resumed"
+LOGIN_PROMPTS = ("prompt", "max_age", RESUMED)
 
 
 @bp.before_request
@@ -105,6 +108,8 @@ def authorize() -> Response:
     try:
         if end_user is not None and _too_old(end_user, request.values.get("max_age")):
             end_user = None
+        if end_user is None and request.args.get(RESUMED) is None:
+            return _resume()  # the access cookie may just have expired: let the refresh cookie speak
         grant = server.get_consent_grant(end_user=end_user)
         if end_user is None or (grant.prompt == "login" and request.method == "GET"):
             return _to_sign_in()
@@ -214,6 +219,32 @@ def logout() -> Response:
     return response
 
 
+@bp.get("/auth/provider/resume")
+def resume() -> Response:
+    """Back to an authorize request with a fresh access cookie, minted from the refresh cookie.
+
+    The refresh cookie is scoped to ``/auth``, so ``/oauth2/authorize`` never
+    sees it: when its access cookie has expired (after ``ACCESS_TOKEN_TTL``)
+    the browser comes here, where the session rotates as on any refresh, and
+    goes back marked ``resumed`` (so a browser that keeps no cookies meets the
+    sign-in page instead of a loop). No live session: the sign-in page.
+    """
+    target = request.args.get("next", "")
+    if not target.startswith(url_for("provider.authorize") + "?"):
+        raise NotFound("Nothing to resume.")
+    back = target + "&" + urlencode({RESUMED: "1"})
+    state = auth_state()
+    try:
+        issued = rotate_refresh(read_refresh(request))
+    except Unauthorized:
+        return redirect(back, code=303)
+    reply = session_reply(state, issued, {})
+    response = redirect(back, code=303)
+    for value in reply.headers.getlist("Set-Cookie"):
+        response.headers.add("Set-Cookie", value)
+    return response
+
+
 class _InvalidToken(OAuth2Error):
     error = "invalid_token"
     status_code = 401
@@ -226,6 +257,12 @@ def _browser_user() -> EndUser | None:
     except Unauthorized:
         return None
     return end_user_of(int(principal.user_id), principal.session_id)
+
+
+def _resume() -> Response:
+    """Via ``resume`` (under ``/auth``, where the refresh cookie is sent) and back to this GET request."""
+    back = url_for("provider.authorize") + "?" + urlencode(list(request.args.items(multi=True)))
+    return redirect(url_for("provider.resume", next=back), code=303)
 
 
 def _too_old(end_user: EndUser, max_age: str | None) -> bool:
@@ -264,7 +301,7 @@ def _authorize_error(error: OAuth2Error) -> Response:
 
 
 def _consent_page(end_user: EndUser, client_name: str, scopes: list[str]) -> Response:
-    kept = [(k, v) for k, v in request.args.items(multi=True) if k not in ("prompt",)]
+    kept = [(k, v) for k, v in request.args.items(multi=True) if k not in ("prompt", RESUMED)]
     return _page(
         "provider/consent.html",
         client_name=client_name,
