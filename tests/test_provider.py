@@ -553,6 +553,22 @@ def test_logout_refuses_an_unregistered_return_and_a_forged_hint(app: Flask, ali
     assert introspect(app, rp, body["access_token"])["active"] is True
 
 
+def test_logout_behind_an_expired_access_cookie_still_ends_the_session(app: Flask, alice: int, rp: Registered) -> None:
+    browser = signed_in(app)
+    body = tokens_for(app, rp, browser)
+    browser.delete_cookie("access_token")
+    hop = browser.get("/oauth2/logout")
+    assert hop.status_code == 303 and hop.location.startswith("/auth/provider/resume?")
+    page = browser.get(browser.get(hop.location).location)
+    assert b"confirm-sign-out" in page.data
+    browser.delete_cookie("access_token")  # expired again before the click
+    again = browser.post("/oauth2/logout", headers=ORIGIN)
+    assert again.status_code == 303 and again.location.startswith("/auth/provider/resume?")
+    assert b"confirm-sign-out" in browser.get(browser.get(again.location).location).data
+    assert browser.post("/oauth2/logout", headers=ORIGIN).status_code == 200
+    assert introspect(app, rp, body["access_token"]) == {"active": False}
+
+
 def test_logout_without_a_hint_asks_first(app: Flask, alice: int, rp: Registered) -> None:
     browser = signed_in(app)
     body = tokens_for(app, rp, browser)

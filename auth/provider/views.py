@@ -109,7 +109,7 @@ def authorize() -> Response:
         if end_user is not None and _too_old(end_user, request.values.get("max_age")):
             end_user = None
         if end_user is None and request.args.get(RESUMED) is None:
-            return _resume()  # the access cookie may just have expired: let the refresh cookie speak
+            return _resume("provider.authorize")  # the access cookie may have expired: let the refresh cookie speak
         grant = server.get_consent_grant(end_user=end_user)
         if end_user is None or (grant.prompt == "login" and request.method == "GET"):
             return _to_sign_in()
@@ -196,6 +196,8 @@ def logout() -> Response:
     if target and (client is None or target not in client.row.post_logout_redirect_uris):
         return _error_page("invalid_request", "That post_logout_redirect_uri is not registered for this app.")
     browser = _browser_user()
+    if browser is None and hint is None and request.values.get(RESUMED) is None:
+        return _resume("provider.logout")  # is there a session behind an expired access cookie?
     if hint is None and request.method == "GET" and browser is not None:
         fields = [(k, data[k]) for k in ("post_logout_redirect_uri", "state", "client_id") if data.get(k)]
         return _page("provider/logout.html", signed_out=False, fields=fields, csrf_token=_csrf_token(browser))
@@ -230,7 +232,7 @@ def resume() -> Response:
     sign-in page instead of a loop). No live session: the sign-in page.
     """
     target = request.args.get("next", "")
-    if not target.startswith(url_for("provider.authorize") + "?"):
+    if not target.startswith((url_for("provider.authorize") + "?", url_for("provider.logout") + "?")):
         raise NotFound("Nothing to resume.")
     back = target + "&" + urlencode({RESUMED: "1"})
     state = auth_state()
@@ -259,9 +261,10 @@ def _browser_user() -> EndUser | None:
     return end_user_of(int(principal.user_id), principal.session_id)
 
 
-def _resume() -> Response:
-    """Via ``resume`` (under ``/auth``, where the refresh cookie is sent) and back to this GET request."""
-    back = url_for("provider.authorize") + "?" + urlencode(list(request.args.items(multi=True)))
+def _resume(endpoint: str) -> Response:
+    """Via ``resume`` (under ``/auth``, where the refresh cookie is sent) and back to this request, as a GET."""
+    fields = [(k, v) for k, v in request.values.items(multi=True) if k not in ("decision", "csrf_token")]
+    back = url_for(endpoint) + "?" + urlencode(fields)
     return redirect(url_for("provider.resume", next=back), code=303)
 
 
