@@ -92,6 +92,9 @@ PASSWORD = "Violet-Harbor-Lantern-42"
 # One user per (second-factor scenario, browser): enrolment in one run must not
 # change what another run meets (tests/e2e/scenarios/mfa.mjs names them so).
 MFA_USERS = tuple(f"{kind}-{browser}" for kind in ("totp", "passkey") for browser in BROWSERS)
+# One user per browser for the OpenID provider scenario (tests/e2e/scenarios/provider.mjs),
+# enrolled in TOTP before the browsers start.
+RP_USERS = tuple(f"rp-{browser}" for browser in BROWSERS)
 ACCESS_TTL = 3  # seconds; the silent-refresh scenario waits past it
 
 PROD_HOSTS = ("app.example.test", "api.example.test")
@@ -136,6 +139,9 @@ SERVER_VARS = (
     "OIDC_PROVIDERS",
     "OIDC_CREATE_USERS",
     "OIDC_LINK_VERIFIED_EMAIL",
+    "OIDC_PROVIDER_ENABLED",
+    "OIDC_PROVIDER_ISSUER",
+    "OIDC_PROVIDER_KEY_FILE",
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
@@ -339,6 +345,13 @@ def make_certificates(folder: Path, hosts: tuple[str, ...]) -> tuple[Path, Path,
     return folder / "ca.pem", folder / "server.pem", folder / "server.key"
 
 
+def rsa_key(folder: Path) -> Path:
+    """A throwaway RSA key (PEM) that signs the OpenID provider's ID tokens (RS256)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    run_openssl(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "rsa.pem"], folder)
+    return folder / "rsa.pem"
+
+
 def ed25519_key(folder: Path) -> Path:
     """A throwaway Ed25519 signing key (PEM) for a shape that signs with EdDSA."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -428,6 +441,8 @@ class Deployment:
     built: bool = False
     started: set[str] = field(default_factory=set)
     results: dict[tuple[str, str], dict[str, dict[str, object]]] = field(default_factory=dict)
+    # shape -> the relying party's URL and the TOTP secrets of RP_USERS
+    relying_parties: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
 
 
 def base_env() -> dict[str, str]:
@@ -452,6 +467,8 @@ def mail_users(shape: str) -> dict[str, str | None]:
 
 
 def plan(tmp: Path, https_port: int, ca: Path, oidc_issuer: str, mail_url: str) -> dict[str, Shape]:
+    id_token_key = rsa_key(tmp / "keys")
+
     def api_env(name: str, **extra: str) -> dict[str, str]:
         folder = tmp / name
         folder.mkdir(parents=True, exist_ok=True)
@@ -477,6 +494,9 @@ def plan(tmp: Path, https_port: int, ca: Path, oidc_issuer: str, mail_url: str) 
             # Mail goes to the SMTP sink in the pytest process; links open the app's pages.
             "MAIL_URL": mail_url,
             "ALLOW_MAGIC_LINKS": "true",
+            # This server as an OpenID provider for the relying party (tests/relying_party.py).
+            "OIDC_PROVIDER_ENABLED": "true",
+            "OIDC_PROVIDER_KEY_FILE": str(id_token_key),
             **extra,
         }
 
@@ -497,6 +517,7 @@ def plan(tmp: Path, https_port: int, ca: Path, oidc_issuer: str, mail_url: str) 
                 ENVIRONMENT="DEV",
                 FRONTEND_URL=f"http://localhost:{next_port}",
                 EMAIL_LINK_URL=f"http://localhost:{next_port}",
+                OIDC_PROVIDER_ISSUER=f"http://localhost:{api_port}",
                 **extra,
             ),
             gunicorn=False,
@@ -520,6 +541,7 @@ def plan(tmp: Path, https_port: int, ca: Path, oidc_issuer: str, mail_url: str) 
                 FRONTEND_URL=frontend,
                 EMAIL_LINK_URL=frontend,
                 TRUSTED_PROXY_COUNT="1",
+                OIDC_PROVIDER_ISSUER=f"https://{api_host}:{https_port}",
                 **extra,
             ),
             gunicorn=True,
@@ -564,7 +586,7 @@ def start_shape(dep: Deployment, name: str) -> Shape:
         return shape
     build_next(dep)
     flask_cli(shape, "db", "upgrade")
-    for user_name in (USERNAME, *MFA_USERS):
+    for user_name in (USERNAME, *MFA_USERS, *RP_USERS):
         flask_cli(shape, "users", "create", user_name, "--password-stdin", stdin=f"{PASSWORD}\n")
     for user, email in (mail_users(name) if name != INSECURE_SHAPE else {}).items():
         flask_cli(
@@ -597,8 +619,66 @@ def start_shape(dep: Deployment, name: str) -> Shape:
     )
     wait_until(lambda: http_ok(f"http://127.0.0.1:{shape.api_port}/healthz"), f"{name} API /healthz", api)
     wait_until(lambda: http_ok(f"http://127.0.0.1:{shape.next_port}/"), f"{name} Next.js app", app)
+    dep.relying_parties[name] = start_relying_party(dep, shape)
     dep.started.add(name)
     return shape
+
+
+def start_relying_party(dep: Deployment, shape: Shape) -> tuple[str, dict[str, str]]:
+    """Register tests/relying_party.py as a client, start it, and enrol RP_USERS in TOTP; its URL and their secrets."""
+    port = free_port()
+    env = {**base_env(), **shape.api_env}
+    created = run_flask(
+        env,
+        "clients",
+        "create",
+        "E2E relying party",
+        "--redirect-uri",
+        f"http://127.0.0.1:{port}/callback",
+        "--scopes",
+        "openid profile offline_access",
+    )
+    if created.returncode != 0:
+        raise RuntimeError(f"flask clients create failed:\n{created.stdout}{created.stderr}")
+    registered = dict(line.split(": ", 1) for line in created.stdout.splitlines() if ": " in line)
+    api = f"http://127.0.0.1:{shape.api_port}"
+    rp = dep.procs.start(
+        f"{shape.name}-rp",
+        [sys.executable, "-m", "tests.relying_party"],
+        env={
+            **base_env(),
+            "RP_PORT": str(port),
+            "RP_ISSUER": shape.api_env["OIDC_PROVIDER_ISSUER"],
+            "RP_API": api,
+            "RP_CLIENT_ID": registered["client_id"],
+            "RP_CLIENT_SECRET": registered["client_secret"],
+        },
+        cwd=ROOT,
+    )
+    wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/health"), f"{shape.name} relying party", rp)
+    return f"http://127.0.0.1:{port}", {user: enrol_totp(api, user) for user in RP_USERS}
+
+
+def enrol_totp(api: str, user: str) -> str:
+    """Sign ``user`` in over HTTP and enrol an authenticator app; returns its secret.
+
+    The cookie is sent by hand: PROD cookies are Secure and this talks plain
+    http to the API behind nginx.
+    """
+    import pyotp
+    import requests
+
+    login = requests.post(f"{api}/auth/login", json={"username": user, "password": PASSWORD}, timeout=30)
+    assert login.status_code == 200, login.text
+    cookie = {"Cookie": f"access_token={login.cookies['access_token']}"}
+    setup = requests.post(f"{api}/auth/mfa/totp/setup", headers=cookie, timeout=30)
+    assert setup.status_code == 200, setup.text
+    secret = setup.json()["secret"]
+    confirmed = requests.post(
+        f"{api}/auth/mfa/totp/confirm", json={"code": pyotp.TOTP(secret).now()}, headers=cookie, timeout=30
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    return secret
 
 
 def run_browser(dep: Deployment, browser: str, shape_name: str, scenarios: tuple[str, ...]) -> None:
@@ -624,6 +704,8 @@ def run_browser(dep: Deployment, browser: str, shape_name: str, scenarios: tuple
         "timeoutMs": 8000 if shape_name == INSECURE_SHAPE else 15000,
         "scenarios": list(scenarios),
         "mailSinkUrl": dep.mail_sink_url,
+        "rpUrl": dep.relying_parties[shape_name][0],
+        "rpTotpSecrets": dep.relying_parties[shape_name][1],
     }
     config_path = dep.tmp / f"run-{browser}-{shape_name}.json"
     config_path.write_text(json.dumps(config))

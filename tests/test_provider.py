@@ -688,3 +688,11 @@ def test_the_resume_hop_matches_the_openapi_document(app: Flask, alice: int, rp:
     hop = browser.get("/oauth2/authorize", query_string=authorize_params(rp.client_id, pkce().challenge))
     check_reply(browser.get(hop.location), "/auth/provider/resume", "GET")
     check_reply(browser.get("/auth/provider/resume?next=/auth/me"), "/auth/provider/resume", "GET")
+
+
+def test_the_consent_page_lets_its_form_lead_back_to_the_app(app: Flask, alice: int, rp: Registered) -> None:
+    """Browsers apply CSP form-action to the redirect after a submission: the app's origin must be in it."""
+    page = signed_in(app).get("/oauth2/authorize", query_string=authorize_params(rp.client_id, pkce().challenge))
+    policy = page.headers["Content-Security-Policy"]
+    form_action = next(part for part in policy.split(";") if part.strip().startswith("form-action"))
+    assert "https://app.example.com" in form_action.split() and "'self'" in form_action.split()

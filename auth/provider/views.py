@@ -25,6 +25,7 @@ from joserfc.errors import JoseError
 from auth.core.audit import audit
 from auth.core.errors import NotFound, Unauthorized
 from auth.core.state import auth_state
+from auth.core.urls import origin_of
 from auth.provider import consent
 from auth.provider.claims import user_claims
 from auth.provider.clients import SCOPES, find_client
@@ -34,7 +35,7 @@ from auth.provider.store import token_by
 from auth.web.cookies import clear_auth_cookies, read_access, read_refresh
 from auth.web.csrf import csrf_token_for
 from auth.web.guard import authenticate
-from auth.web.headers import style_nonce
+from auth.web.headers import allow_form_target, style_nonce
 from auth.web.replies import session_reply
 from auth.web.views import rotate_refresh
 from models import Session, db
@@ -200,6 +201,8 @@ def logout() -> Response:
         return _resume("provider.logout")  # is there a session behind an expired access cookie?
     if hint is None and request.method == "GET" and browser is not None:
         fields = [(k, data[k]) for k in ("post_logout_redirect_uri", "state", "client_id") if data.get(k)]
+        if target and origin_of(target):
+            allow_form_target(origin_of(target) or "")
         return _page("provider/logout.html", signed_out=False, fields=fields, csrf_token=_csrf_token(browser))
     ended = []
     if hint is not None and isinstance(hint.get("sid"), str):
@@ -304,6 +307,9 @@ def _authorize_error(error: OAuth2Error) -> Response:
 
 
 def _consent_page(end_user: EndUser, client_name: str, scopes: list[str]) -> Response:
+    app_origin = origin_of(request.args["redirect_uri"])
+    if app_origin:
+        allow_form_target(app_origin)
     kept = [(k, v) for k, v in request.args.items(multi=True) if k not in ("prompt", RESUMED)]
     return _page(
         "provider/consent.html",
