@@ -482,6 +482,18 @@ def test_app_tokens_end_with_the_session(app: Flask, alice: int, rp: Registered,
     assert userinfo(app, body["access_token"]).status_code == 401
 
 
+def test_a_lock_ends_app_tokens_even_before_it_reaches_the_sessions(app: Flask, alice: int, rp: Registered) -> None:
+    """The lock is read on every use, not only through the sessions it revokes."""
+    from models import User, db
+
+    body = tokens_for(app, rp, signed_in(app))
+    with app.app_context():
+        db.session.get(User, alice).locked_at = time.time()  # the column alone, no session revoked
+        db.session.commit()
+    assert introspect(app, rp, body["access_token"]) == {"active": False}
+    assert refresh(app, rp, body["refresh_token"]).get_json()["error"] == "invalid_grant"
+
+
 def test_a_locked_user_gets_no_code(app: Flask, alice: int, rp: Registered) -> None:
     browser = signed_in(app)
     get_code(browser, rp.client_id, pkce().challenge)  # consented while allowed

@@ -17,7 +17,7 @@ from authlib.common.urls import add_params_to_uri
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import scope_to_list
 from authlib.oauth2.rfc6750 import BearerTokenValidator
-from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
+from authlib.oidc.core.errors import ConsentRequiredError
 from flask import Blueprint, Response, current_app, jsonify, make_response, redirect, render_template, request, url_for
 from joserfc import jwt
 from joserfc.errors import JoseError
@@ -280,8 +280,6 @@ def _too_old(end_user: EndUser, max_age: str | None) -> bool:
 def _to_sign_in() -> Response:
     """The built-in sign-in page, coming back to this request without ``prompt=login``/``max_age``
     (the fresh sign-in satisfies them, and ``auth_time`` tells the app when it was)."""
-    if "none" in (request.values.get("prompt") or "").split():
-        raise LoginRequiredError(redirect_uri=request.values.get("redirect_uri"))
     kept = [(k, v) for k, v in request.args.items(multi=True) if k not in LOGIN_PROMPTS]
     back = url_for("provider.authorize") + "?" + urlencode(kept)
     query = {"next": back}
