@@ -134,7 +134,7 @@ class Handler(BaseHTTPRequestHandler):
         elif parts.path == "/refresh":
             status, body = refresh()
         elif parts.path == "/health":
-            status, body = page("ok")
+            status, body = page("relying-party-ok")
         else:
             status, body = page("not found", 404)
         self.send_response(status)

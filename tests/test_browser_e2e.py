@@ -655,8 +655,14 @@ def start_relying_party(dep: Deployment, shape: Shape) -> tuple[str, dict[str, s
         },
         cwd=ROOT,
     )
-    wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/health"), f"{shape.name} relying party", rp)
+    wait_until(lambda: relying_party_answers(port), f"{shape.name} relying party", rp)
     return f"http://127.0.0.1:{port}", {user: enrol_totp(api, user) for user in RP_USERS}
+
+
+def relying_party_answers(port: int) -> bool:
+    """Our relying party itself answers on ``port`` (not some other process that took it)."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=3) as response:
+        return b"relying-party-ok" in response.read()
 
 
 def enrol_totp(api: str, user: str) -> str:
@@ -670,7 +676,9 @@ def enrol_totp(api: str, user: str) -> str:
 
     login = requests.post(f"{api}/auth/login", json={"username": user, "password": PASSWORD}, timeout=30)
     assert login.status_code == 200, login.text
-    cookie = {"Cookie": f"access_token={login.cookies['access_token']}"}
+    # Read from the header: a requests jar drops cookies whose Domain is not 127.0.0.1's.
+    access = next(v.split(";", 1)[0] for v in login.raw.headers.getlist("Set-Cookie") if v.startswith("access_token="))
+    cookie = {"Cookie": access}
     setup = requests.post(f"{api}/auth/mfa/totp/setup", headers=cookie, timeout=30)
     assert setup.status_code == 200, setup.text
     secret = setup.json()["secret"]
