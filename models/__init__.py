@@ -12,8 +12,8 @@ db = SQLAlchemy(model_class=Base)
 
 from models.identity import Identity  # noqa: E402
 from models.mail_token import MailToken  # noqa: E402
-from models.provider import OAuthClient, OAuthCode, OAuthConsent, OAuthToken, SessionMethods  # noqa: E402
 from models.mfa import MfaAttempt, Passkey, RecoveryCode, TotpSecret, WebAuthnChallenge  # noqa: E402
+from models.provider import OAuthClient, OAuthCode, OAuthConsent, OAuthToken, SessionMethods  # noqa: E402
 from models.revocation import REVOKED, Revocation  # noqa: E402
 from models.session import RefreshToken, Session  # noqa: E402
 from models.user import User  # noqa: E402
