@@ -407,6 +407,37 @@ def test_refresh_tokens_rotate_and_a_reused_one_ends_the_family(app: Flask, alic
     assert introspect(app, rp, second["access_token"]) == {"active": False}
 
 
+def test_two_racing_refreshes_with_one_token_end_the_grant(
+    app: Flask, alice: int, rp: Registered, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both pass the first look (neither has rotated yet); only one may rotate, and the race counts as reuse."""
+    import threading
+
+    from auth.provider.grants import RefreshToken
+
+    first = tokens_for(app, rp, signed_in(app))
+    both_looked = threading.Barrier(2, timeout=20)
+    looked = RefreshToken.authenticate_refresh_token
+
+    def look_then_wait(self, refresh_token):
+        found = looked(self, refresh_token)
+        both_looked.wait()
+        return found
+
+    monkeypatch.setattr(RefreshToken, "authenticate_refresh_token", look_then_wait)
+    replies: list = []
+    racers = [threading.Thread(target=lambda: replies.append(refresh(app, rp, first["refresh_token"]))) for _ in "ab"]
+    for racer in racers:
+        racer.start()
+    for racer in racers:
+        racer.join(timeout=60)
+    assert sorted(r.status_code for r in replies) == [200, 400]
+    monkeypatch.undo()
+    winner = next(r for r in replies if r.status_code == 200).get_json()
+    assert refresh(app, rp, winner["refresh_token"]).status_code == 400  # the family ended with the race
+    assert introspect(app, rp, winner["access_token"]) == {"active": False}
+
+
 def test_client_credentials_for_confidential_clients_only(app: Flask, rp: Registered) -> None:
     reply = app.test_client().post(
         "/oauth2/token", data={"grant_type": "client_credentials", "scope": "roles"}, auth=(rp.client_id, rp.secret)

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from authlib.oauth2.rfc6749 import InvalidRequestError, TokenMixin, grants, scope_to_list
+from authlib.oauth2.rfc6749 import InvalidGrantError, InvalidRequestError, TokenMixin, grants, scope_to_list
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import UserInfo
 from authlib.oidc.core.grants import OpenIDCode
@@ -234,8 +234,17 @@ class RefreshToken(grants.RefreshTokenGrant):
         return end_user_of(row.user_id, row.session_id)
 
     def revoke_old_credential(self, refresh_token: TokenRecord) -> None:
-        refresh_token.row.rotated_at = time.time()
+        """Claim the old refresh token, once: a request that raced another with it is a reuse too."""
+        row = refresh_token.row
+        now = time.time()
+        claimed = db.session.execute(
+            update(OAuthToken).where(OAuthToken.id == row.id, OAuthToken.rotated_at.is_(None)).values(rotated_at=now)
+        ).rowcount
         db.session.commit()
+        if claimed != 1:
+            audit("app_refresh_reuse", user_id=row.user_id, session_id=row.session_id, client_id=row.client_id)
+            store.revoke_family(row.family, reason="refresh_reuse", now=now)
+            raise InvalidGrantError("This refresh token was already used; the grant has ended.")
 
 
 class ClientCredentials(grants.ClientCredentialsGrant):
