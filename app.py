@@ -39,6 +39,7 @@ from auth.oidc import init_oidc
 from auth.ops.cli import init_cli
 from auth.ops.settings import OpsSettings
 from auth.orgs import init_orgs
+from auth.provider import init_provider
 from auth.web.account_page import bp as account_page_bp
 from auth.web.cors import init_cors
 from auth.web.csrf import init_csrf
@@ -134,6 +135,7 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     init_api_keys(app, env, settings)
     init_admin(app, env, settings)
     init_orgs(app, env, app.extensions["auth"])
+    init_provider(app, env, settings)
     app.register_blueprint(ops_bp)
     init_cli(app)
     add_context_provider(request_fields)

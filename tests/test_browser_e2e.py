@@ -96,6 +96,9 @@ MFA_USERS = tuple(f"{kind}-{browser}" for kind in ("totp", "passkey") for browse
 # (tests/e2e/scenarios/admin.mjs names them so).
 ADMIN_USERS = tuple(f"admin-{browser}" for browser in BROWSERS)
 TARGET_USERS = tuple(f"target-{browser}" for browser in BROWSERS)
+# One user per browser for the OpenID provider scenario (tests/e2e/scenarios/provider.mjs),
+# enrolled in TOTP before the browsers start.
+RP_USERS = tuple(f"rp-{browser}" for browser in BROWSERS)
 ACCESS_TTL = 3  # seconds; the silent-refresh scenario waits past it
 
 PROD_HOSTS = ("app.example.test", "api.example.test")
@@ -144,6 +147,9 @@ SERVER_VARS = (
     "OIDC_PROVIDERS",
     "OIDC_CREATE_USERS",
     "OIDC_LINK_VERIFIED_EMAIL",
+    "OIDC_PROVIDER_ENABLED",
+    "OIDC_PROVIDER_ISSUER",
+    "OIDC_PROVIDER_KEY_FILE",
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
@@ -347,6 +353,13 @@ def make_certificates(folder: Path, hosts: tuple[str, ...]) -> tuple[Path, Path,
     return folder / "ca.pem", folder / "server.pem", folder / "server.key"
 
 
+def rsa_key(folder: Path) -> Path:
+    """A throwaway RSA key (PEM) that signs the OpenID provider's ID tokens (RS256)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    run_openssl(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "rsa.pem"], folder)
+    return folder / "rsa.pem"
+
+
 def ed25519_key(folder: Path) -> Path:
     """A throwaway Ed25519 signing key (PEM) for a shape that signs with EdDSA."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -436,6 +449,8 @@ class Deployment:
     built: bool = False
     started: set[str] = field(default_factory=set)
     results: dict[tuple[str, str], dict[str, dict[str, object]]] = field(default_factory=dict)
+    # shape -> the relying party's URL and the TOTP secrets of RP_USERS
+    relying_parties: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
 
 
 def base_env() -> dict[str, str]:
@@ -461,6 +476,8 @@ def mail_users(shape: str) -> dict[str, str | None]:
 
 
 def plan(tmp: Path, https_port: int, ca: Path, oidc_issuer: str, mail_url: str) -> dict[str, Shape]:
+    id_token_key = rsa_key(tmp / "keys")
+
     def api_env(name: str, **extra: str) -> dict[str, str]:
         folder = tmp / name
         folder.mkdir(parents=True, exist_ok=True)
@@ -490,6 +507,9 @@ def plan(tmp: Path, https_port: int, ca: Path, oidc_issuer: str, mail_url: str) 
             "ALLOW_MAGIC_LINKS": "true",
             # The built-in registration page (tests/e2e/scenarios/first-time-user.mjs).
             "ALLOW_REGISTRATION": "true",
+            # This server as an OpenID provider for the relying party (tests/relying_party.py).
+            "OIDC_PROVIDER_ENABLED": "true",
+            "OIDC_PROVIDER_KEY_FILE": str(id_token_key),
             **extra,
         }
 
@@ -510,6 +530,7 @@ def plan(tmp: Path, https_port: int, ca: Path, oidc_issuer: str, mail_url: str) 
                 ENVIRONMENT="DEV",
                 FRONTEND_URL=f"http://localhost:{next_port}",
                 EMAIL_LINK_URL=f"http://localhost:{next_port}",
+                OIDC_PROVIDER_ISSUER=f"http://localhost:{api_port}",
                 **extra,
             ),
             gunicorn=False,
@@ -533,6 +554,7 @@ def plan(tmp: Path, https_port: int, ca: Path, oidc_issuer: str, mail_url: str) 
                 FRONTEND_URL=frontend,
                 EMAIL_LINK_URL=frontend,
                 TRUSTED_PROXY_COUNT="1",
+                OIDC_PROVIDER_ISSUER=f"https://{api_host}:{https_port}",
                 **extra,
             ),
             gunicorn=True,
@@ -577,7 +599,7 @@ def start_shape(dep: Deployment, name: str) -> Shape:
         return shape
     build_next(dep)
     flask_cli(shape, "db", "upgrade")
-    for user_name in (USERNAME, *MFA_USERS, *TARGET_USERS):
+    for user_name in (USERNAME, *MFA_USERS, *TARGET_USERS, *RP_USERS):
         flask_cli(shape, "users", "create", user_name, "--password-stdin", stdin=f"{PASSWORD}\n")
     for user_name in ADMIN_USERS:
         flask_cli(shape, "users", "create", user_name, "--role", "admin", "--password-stdin", stdin=f"{PASSWORD}\n")
@@ -612,8 +634,74 @@ def start_shape(dep: Deployment, name: str) -> Shape:
     )
     wait_until(lambda: http_ok(f"http://127.0.0.1:{shape.api_port}/healthz"), f"{name} API /healthz", api)
     wait_until(lambda: http_ok(f"http://127.0.0.1:{shape.next_port}/"), f"{name} Next.js app", app)
+    dep.relying_parties[name] = start_relying_party(dep, shape)
     dep.started.add(name)
     return shape
+
+
+def start_relying_party(dep: Deployment, shape: Shape) -> tuple[str, dict[str, str]]:
+    """Register tests/relying_party.py as a client, start it, and enrol RP_USERS in TOTP; its URL and their secrets."""
+    port = free_port()
+    env = {**base_env(), **shape.api_env}
+    created = run_flask(
+        env,
+        "clients",
+        "create",
+        "E2E relying party",
+        "--redirect-uri",
+        f"http://127.0.0.1:{port}/callback",
+        "--scopes",
+        "openid profile offline_access",
+    )
+    if created.returncode != 0:
+        raise RuntimeError(f"flask clients create failed:\n{created.stdout}{created.stderr}")
+    registered = dict(line.split(": ", 1) for line in created.stdout.splitlines() if ": " in line)
+    api = f"http://127.0.0.1:{shape.api_port}"
+    rp = dep.procs.start(
+        f"{shape.name}-rp",
+        [sys.executable, "-m", "tests.relying_party"],
+        env={
+            **base_env(),
+            "RP_PORT": str(port),
+            "RP_ISSUER": shape.api_env["OIDC_PROVIDER_ISSUER"],
+            "RP_API": api,
+            "RP_CLIENT_ID": registered["client_id"],
+            "RP_CLIENT_SECRET": registered["client_secret"],
+        },
+        cwd=ROOT,
+    )
+    wait_until(lambda: relying_party_answers(port), f"{shape.name} relying party", rp)
+    return f"http://127.0.0.1:{port}", {user: enrol_totp(api, user) for user in RP_USERS}
+
+
+def relying_party_answers(port: int) -> bool:
+    """Our relying party itself answers on ``port`` (not some other process that took it)."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=3) as response:
+        return b"relying-party-ok" in response.read()
+
+
+def enrol_totp(api: str, user: str) -> str:
+    """Sign ``user`` in over HTTP and enrol an authenticator app; returns its secret.
+
+    The cookie is sent by hand: PROD cookies are Secure and this talks plain
+    http to the API behind nginx.
+    """
+    import pyotp
+    import requests
+
+    login = requests.post(f"{api}/auth/login", json={"username": user, "password": PASSWORD}, timeout=30)
+    assert login.status_code == 200, login.text
+    # Read from the header: a requests jar drops cookies whose Domain is not 127.0.0.1's.
+    access = next(v.split(";", 1)[0] for v in login.raw.headers.getlist("Set-Cookie") if v.startswith("access_token="))
+    cookie = {"Cookie": access}
+    setup = requests.post(f"{api}/auth/mfa/totp/setup", headers=cookie, timeout=30)
+    assert setup.status_code == 200, setup.text
+    secret = setup.json()["secret"]
+    confirmed = requests.post(
+        f"{api}/auth/mfa/totp/confirm", json={"code": pyotp.TOTP(secret).now()}, headers=cookie, timeout=30
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    return secret
 
 
 def run_browser(dep: Deployment, browser: str, shape_name: str, scenarios: tuple[str, ...]) -> None:
@@ -639,6 +727,8 @@ def run_browser(dep: Deployment, browser: str, shape_name: str, scenarios: tuple
         "timeoutMs": 8000 if shape_name == INSECURE_SHAPE else 15000,
         "scenarios": list(scenarios),
         "mailSinkUrl": dep.mail_sink_url,
+        "rpUrl": dep.relying_parties[shape_name][0],
+        "rpTotpSecrets": dep.relying_parties[shape_name][1],
     }
     config_path = dep.tmp / f"run-{browser}-{shape_name}.json"
     config_path.write_text(json.dumps(config))

@@ -41,6 +41,7 @@ from schemathesis.specs.openapi.checks import negative_data_rejection
 
 from auth.web.openapi_view import document
 from tests.conftest import PASSWORD
+from tests.provider_flow import rsa_key_file
 from tests.servers import LiveServers, scratch_postgres
 
 pytestmark = pytest.mark.live
@@ -67,6 +68,11 @@ HTML_OPERATIONS = {
     ("GET", "/auth/register"),
     ("GET", "/auth/password/forgot"),
     ("GET", "/auth/invitations/accept"),
+    # The OpenID provider's browser steps: a consent, sign-out or error page, or a redirect.
+    ("GET", "/oauth2/authorize"),
+    ("POST", "/oauth2/authorize"),
+    ("GET", "/oauth2/logout"),
+    ("POST", "/oauth2/logout"),
 }
 # Operations whose form-encoded posts come from a built-in page and answer with that page.
 FORM_PAGE_PATHS = {"/auth/login", "/auth/mfa/verify", "/auth/register", "/auth/password/forgot", "/auth/magic-link"}
@@ -76,7 +82,16 @@ TEXT_OPERATIONS = {("GET", "/metrics")}
 REJECTIONS = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429"]
 CONFIG = {"checks": {"negative_data_rejection": {"expected-statuses": REJECTIONS}}}
 # Replies in a format of their own (no ``success``): the key that format requires.
-STANDARD_FORMATS = {"/.well-known/jwks.json": "keys", "/openapi.json": "openapi"}
+# ("" for RFC 7009's empty object.)
+STANDARD_FORMATS = {
+    "/.well-known/jwks.json": "keys",
+    "/openapi.json": "openapi",
+    "/.well-known/openid-configuration": "issuer",
+    "/oauth2/token": "access_token",
+    "/oauth2/userinfo": "sub",
+    "/oauth2/introspect": "active",
+    "/oauth2/revoke": "",
+}
 OPERATIONS = [
     (method.upper(), path)
     for path, item in DOC["paths"].items()
@@ -123,6 +138,9 @@ def live_url(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Ite
         env = servers.env(
             ALLOW_REGISTRATION="true",
             ALLOW_MAGIC_LINKS="true",
+            # The OpenID provider's endpoints are fuzzed switched on (off, they only answer 404).
+            OIDC_PROVIDER_ENABLED="true",
+            OIDC_PROVIDER_KEY_FILE=rsa_key_file(servers.tmp),
             **({"DATABASE_URL": database_url} if database_url else {}),
         )
         servers.prepare(env, {"alice": PASSWORD})
@@ -158,7 +176,8 @@ def assert_json_reply(response: Any, method: str, path: str) -> None:
     assert content_type.split(";")[0].strip() == "application/json", f"{method} {path} {status}: {content_type!r}"
     body = response.json()
     if path in STANDARD_FORMATS and status == 200:
-        assert isinstance(body, dict) and STANDARD_FORMATS[path] in body, f"{method} {path}: {body!r}"
+        key = STANDARD_FORMATS[path]
+        assert isinstance(body, dict) and (not key or key in body), f"{method} {path}: {body!r}"
         return
     assert isinstance(body.get("success"), bool), f"{method} {path} {status}: {body!r}"
     if status >= 400:

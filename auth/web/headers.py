@@ -38,6 +38,12 @@ def allow_page_script() -> str:
     return style_nonce()
 
 
+def allow_form_target(origin: str) -> None:
+    """Let this page's form lead to ``origin`` too: browsers apply ``form-action`` to the
+    redirects that follow a submission (a consent page's answer goes back to the app)."""
+    g.form_targets = (*g.get("form_targets", ()), origin)
+
+
 def static_headers(settings: Settings) -> tuple[tuple[str, str], ...]:
     """The headers every reply gets, fixed at start (this runs on every probe)."""
     headers = [
@@ -60,7 +66,7 @@ def add_security_headers(response: Response) -> Response:
         response.vary.add("Origin")
     if response.mimetype == "text/html":
         headers.extend(PAGE_HEADERS)
-        form_targets = " ".join(("'self'", *state.settings.frontend_origins))
+        form_targets = " ".join(("'self'", *state.settings.frontend_origins, *g.get("form_targets", ())))
         nonce = style_nonce()
         script = f"script-src 'nonce-{nonce}'; connect-src 'self'; " if g.get("page_script") else ""
         headers.add(

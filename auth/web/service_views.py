@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, jsonify, redirect, url_for
+from flask import Blueprint, Response, current_app, jsonify, redirect, url_for
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -37,7 +37,9 @@ def healthz() -> Response:
 
 @bp.get("/.well-known/jwks.json")
 def public_keys() -> Response:
-    keys = jwks(auth_state().keys)
-    if keys is None:
+    """The server's asymmetric keys, and those capabilities publish (``app.extensions["published_jwks"]``)."""
+    own = jwks(auth_state().keys)
+    published = [*(own["keys"] if own else []), *current_app.extensions.get("published_jwks", [])]
+    if not published:
         raise NotFound("No public keys: tokens are signed with a shared secret (HS256).")
-    return jsonify(keys)
+    return jsonify(keys=published)
