@@ -110,12 +110,14 @@ export default function admin(kit) {
       await s.waitFor("#stop-impersonating");
       await s.click("#stop-impersonating");
       await waitForUrl(s.url, onApi("/auth/admin"), timeout, "the admin pages after stopping");
-      // (The admin pages allow no fetch: open /auth/me as a page instead.)
+      // (The admin pages allow no fetch, and /auth/me sends a navigating browser to the
+      // signed-in page: that page names who is signed in, and shows no impersonation banner.)
       const status = await s.gotoStatus(`${cfg.apiUrl}/auth/me`);
-      const text = await s.bodyText();
-      const body = JSON.parse(text);
-      check(status === 200 && body.user.username === adminName, `after stopping /auth/me says ${status} ${text}`);
-      check(!("impersonated_by" in body), "after stopping /auth/me still names an impersonator");
+      await s.waitFor("#signed-in");
+      const who = await s.text("#signed-in strong");
+      check(status === 200 && who === adminName, `after stopping the signed-in page says ${status} ${who}`);
+      const page = await s.bodyText();
+      check(!page.includes("are signed in as this user"), "after stopping the page still shows the impersonation banner");
       return `locked user signed out after ${lockedAfterMs} ms; impersonated with banner, password change refused, stopped`;
     },
   };
