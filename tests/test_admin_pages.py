@@ -129,3 +129,15 @@ def test_audit_page_lists_events(app: Flask) -> None:
     page = admin.get(f"/auth/admin/pages/audit?user={uid}").text
     assert 'data-event="login"' in page and 'data-event="user_created"' in page
     assert 'data-event="user_created"' not in admin.get("/auth/admin/pages/audit?event=login").text
+
+
+def test_the_front_page_lists_the_apps_that_sign_in_through_this_server(app: Flask) -> None:
+    _, admin = admin_client(app)
+    assert "Apps that sign in through this server" in admin.get("/auth/admin").text
+    made = app.test_cli_runner().invoke(args=["clients", "create", "Grafana", "--redirect-uri", "https://g.test/cb"])
+    assert made.exit_code == 0, made.output
+    page = admin.get("/auth/admin").text
+    row = re.search(r"<tr><td>Grafana</td><td>([^<]+)</td><td>https://g.test/cb</td><td>no</td></tr>", page)
+    assert row is not None, page
+    assert row.group(1) in made.output  # the client id the operator was given
+    assert "secret" not in page.lower()

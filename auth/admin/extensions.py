@@ -1,9 +1,10 @@
 """What other capabilities add to the admin console, so the console imports none of them.
 
 A capability adds a field to a user's detail (``GET /auth/admin/users/<id>``
-and the user's page), e.g. API keys or organisation memberships, and may add
+and the user's page), e.g. API keys or organisation memberships; may add
 an action to the user's page (a form post, answered back on the page with
-its notice). Kept per app, in ``app.extensions``.
+its notice); and may add a table to the console's front page (the apps that
+sign in through this server). Kept per app, in ``app.extensions``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from models import User
 
 DETAILS = "admin.user_details"
 ACTIONS = "admin.user_actions"
+PANELS = "admin.home_panels"
 
 UserDetail = Callable[[User], Any]
 """The value of one field of the user's detail (JSON-ready)."""
@@ -46,3 +48,20 @@ def add_user_action(app: Flask, name: str, action: UserAction) -> None:
 
 def user_action(name: str) -> UserAction | None:
     return current_app.extensions.get(ACTIONS, {}).get(name)
+
+
+@dataclass(frozen=True)
+class HomePanel:
+    """A table on the console's front page: ``rows()`` gives dicts, ``columns`` names (key, heading)."""
+
+    heading: str
+    columns: tuple[tuple[str, str], ...]
+    rows: Callable[[], list[dict[str, Any]]]
+
+
+def add_home_panel(app: Flask, panel: HomePanel) -> None:
+    app.extensions.setdefault(PANELS, []).append(panel)
+
+
+def home_panels() -> list[HomePanel]:
+    return list(current_app.extensions.get(PANELS, ()))

@@ -20,7 +20,7 @@ from flask import Blueprint, Response, g, make_response, redirect, render_templa
 from auth.admin import accounts, impersonation
 from auth.admin.access import check_admin
 from auth.admin.body import moment, roles
-from auth.admin.extensions import UserAction, user_action
+from auth.admin.extensions import UserAction, home_panels, user_action
 from auth.admin.listing import AuditQuery, UserQuery, list_events, search_users
 from auth.admin.views import mail_reset
 from auth.core.addresses import check_email
@@ -126,6 +126,7 @@ def home(visitor: Visitor) -> Response:
         query=query,
         users=[accounts.summary(u) for u in result.items],
         next_url=f"{HOME}?{urlencode(more)}" if more else None,
+        panels=[(panel, panel.rows()) for panel in home_panels()],
     )
 
 

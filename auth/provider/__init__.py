@@ -16,6 +16,7 @@ from collections.abc import Mapping
 
 from flask import Flask, current_app, has_app_context
 
+from auth.admin.extensions import HomePanel, add_home_panel
 from auth.core.audit import add_listener
 from auth.core.settings import Settings
 from auth.provider.cli import clients_cli
@@ -33,9 +34,17 @@ SIGN_IN_EVENTS = frozenset({"login", "register"})
 PUBLISHED_KEYS = "published_jwks"
 
 
+CLIENTS_PANEL = HomePanel(
+    heading="Apps that sign in through this server",
+    columns=(("name", "App"), ("client_id", "Client id"), ("redirect_uris", "Redirect URIs"), ("trusted", "Trusted")),
+    rows=clients_list,
+)
+
+
 def init_provider(app: Flask, env: Mapping[str, str], settings: Settings) -> None:
     app.register_blueprint(bp)  # always: its endpoints answer 404 while the provider is off
     app.cli.add_command(clients_cli)  # clients may be registered before the provider is switched on
+    add_home_panel(app, CLIENTS_PANEL)
     provider = ProviderSettings.from_env(env, settings)
     if provider is None:
         return
