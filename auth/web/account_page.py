@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from auth.core.accounts import check_password, set_password
 from auth.core.audit import audit
@@ -95,7 +96,7 @@ def _visitor() -> Visitor | None:
 
 
 def _when(epoch: float | None) -> str:
-    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(epoch)) if epoch else "never"
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(epoch)) if epoch else gettext("never")
 
 
 def _with_cookies(response: Response, cookies: list[str]) -> Response:

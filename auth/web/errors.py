@@ -2,7 +2,8 @@
 
 Every failure reply is ``{"success": false, "message": "...", "error": "<code>"}``
 with the error's status: the ``error`` code is stable (docs/i18n.md lists them), so a
-frontend translates by it; the English ``message`` is for people reading logs; nothing reaches the client as an HTML page or a stack trace.
+frontend translates by it; the English ``message`` is for people reading logs;
+nothing reaches the client as an HTML page or a stack trace.
 A database that cannot be reached (down, restarting, pool exhausted) is a
 503 with ``Retry-After``, not a crash: the pool pings connections before use
 and opens new ones once the database is back, without a restart.
