@@ -18,6 +18,9 @@ from urllib.parse import urlencode
 from flask import Flask, Response, has_request_context, request
 from flask_babel import Babel, force_locale, get_locale, gettext
 
+from auth.core.state import auth_state
+from auth.web.origins import safe_next
+
 #: The languages the catalogues in ``translations/`` cover; the first is the fallback.
 LANGUAGES: dict[str, str] = {"en": "English", "de": "Deutsch", "fr": "Français", "es": "Español"}
 DEFAULT = "en"
@@ -82,11 +85,17 @@ def _remember_choice(response: Response) -> Response:
 
 
 def _language_links() -> list[tuple[str, str, str, bool]]:
-    """(code, name, href, current) for the pages' language chooser: this page with ``?lang=``."""
+    """(code, name, href, current) for the pages' language chooser: this page with ``?lang=``.
+
+    Only a ``next`` an allowed origin would be sent to is carried over: the page
+    echoes nothing else a link brought (an error text, a foreign address).
+    """
     here = current_language()
-    links = []
-    for code, name in LANGUAGES.items():
-        query = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
-        query.append(("lang", code))
-        links.append((code, name, f"{request.path}?{urlencode(query)}", code == here))
-    return links
+    query = []
+    next_url = safe_next(auth_state().settings, request.args.get("next"))
+    if next_url:
+        query.append(("next", next_url))
+    return [
+        (code, name, f"{request.path}?{urlencode([*query, ('lang', code)])}", code == here)
+        for code, name in LANGUAGES.items()
+    ]
