@@ -141,7 +141,7 @@ def test_lang_parameter_sets_a_cookie_that_keeps_french(client: FlaskClient) -> 
     # The next page, without the parameter and with a German browser, stays French.
     following = client.get("/auth/login", headers=GERMAN).get_data(as_text=True)
     assert html_lang(following) == "fr"
-    assert '<label for="username">Nom d’utilisateur</label>' in following
+    assert '<label for="username">Nom d\u2019utilisateur</label>' in following
 
 
 def test_the_language_chooser_links_to_this_page_in_each_language(client: FlaskClient) -> None:
