@@ -24,7 +24,6 @@ class FailuresCapped(AuthError):
     """No code is checked until an operator unlocks the user."""
 
     status = 423
-    code = "mfa_locked"
     message = (
         "Too many wrong codes in a row for this account: its second step is closed. "
         "Ask an administrator to unlock it (flask users unlock NAME)."
