@@ -45,6 +45,7 @@ from auth.web.cors import init_cors
 from auth.web.csrf import init_csrf
 from auth.web.errors import register_error_handlers
 from auth.web.headers import init_headers, static_headers
+from auth.web.i18n import init_i18n
 from auth.web.limits import init_limits
 from auth.web.openapi_view import bp as openapi_bp
 from auth.web.ops_views import bp as ops_bp
@@ -123,6 +124,7 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     init_csrf(app)
     init_limits(app, enabled=settings.ratelimit_enabled, redis_url=settings.redis_url)
     init_headers(app)
+    init_i18n(app)
     register_error_handlers(app)
     app.teardown_appcontext(commit_pending_events)  # after the error handlers' own: runs before them
     app.register_blueprint(auth_bp)

@@ -114,6 +114,7 @@ def test_a_breached_password_is_refused_with_a_clear_400(hibp_app: Flask) -> Non
     assert reply.get_json() == {
         "success": False,
         "message": "This password has appeared in a data breach, so attackers try it; choose another.",
+        "error": "bad_request",
     }
 
 

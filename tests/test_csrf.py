@@ -52,6 +52,7 @@ def test_forged_requests_with_cookies_are_refused(victim, method, path, forgery)
     assert reply.json == {
         "success": False,
         "message": "Cross-site request refused: this origin is not allowed to call the API.",
+        "error": "csrf_failed",
     }
     assert browser.get("/auth/me").status_code == 200, "the session survived"
 

@@ -37,7 +37,7 @@ def test_crash_is_json_500_and_logged_without_trace(make_app, caplog):
     app.config["PROPAGATE_EXCEPTIONS"] = False
     reply = app.test_client().get("/boom")
     assert reply.status_code == 500
-    assert reply.json == {"success": False, "message": "Internal server error."}
+    assert reply.json == {"success": False, "message": "Internal server error.", "error": "internal_error"}
     assert "secret internal detail" not in reply.text
     assert "secret internal detail" in caplog.text
 

@@ -14,6 +14,7 @@ lengths that SQLite ignores, so a value too long to store is a 500 only there.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -119,6 +120,9 @@ def encode(value: Any, ascii_only: bool) -> bytes:
     return json.dumps(value, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass")
 
 
+ERROR_CODE = re.compile(r"[a-z][a-z0-9_]*")  # every failure carries a stable code (docs/i18n.md)
+
+
 def assert_well_formed(response: TestResponse, endpoint: Endpoint, content_type: str) -> None:
     """No 5xx; JSON with ``success``; failures say why. HTML only for the sign-in and registration forms."""
     where = f"{endpoint.id} [{content_type!r}] -> {response.status_code}"
@@ -134,6 +138,7 @@ def assert_well_formed(response: TestResponse, endpoint: Endpoint, content_type:
     if response.status_code >= 400:
         assert body["success"] is False, f"{where}: {body!r}"
         assert isinstance(body.get("message"), str) and body["message"].strip(), f"{where}: {body!r}"
+        assert ERROR_CODE.fullmatch(str(body.get("error", ""))), f"{where}: no error code: {body!r}"
 
 
 class Caller:
@@ -303,7 +308,7 @@ def test_deep_nesting_with_rate_limits_on_is_400(make_app: Callable[..., Flask])
 
 
 def test_the_well_formed_check_can_fail(app: Flask) -> None:
-    """assert_well_formed refuses an HTML reply from a JSON endpoint and a failure without message."""
+    """assert_well_formed refuses an HTML reply from a JSON endpoint and a failure without message or code."""
     endpoint = ENDPOINTS[0]
     html = app.response_class("<p>oops</p>", status=400, mimetype="text/html")
     with pytest.raises(AssertionError):
@@ -311,6 +316,9 @@ def test_the_well_formed_check_can_fail(app: Flask) -> None:
     bare = app.response_class('{"success": false}', status=401, mimetype="application/json")
     with pytest.raises(AssertionError):
         assert_well_formed(bare, endpoint, "application/json")  # type: ignore[arg-type]
+    uncoded = app.response_class('{"success": false, "message": "No."}', status=401, mimetype="application/json")
+    with pytest.raises(AssertionError, match="no error code"):
+        assert_well_formed(uncoded, endpoint, "application/json")  # type: ignore[arg-type]
 
 
 @pytest.mark.redis

@@ -44,6 +44,7 @@ def test_anonymous_gets_401_json(guarded_app):
     assert reply.status_code == 401 and reply.json == {
         "success": False,
         "message": "Not authenticated: no access token.",
+        "error": "unauthorized",
     }
 
 

@@ -48,7 +48,11 @@ def test_locked_user_cannot_sign_in_and_wrong_password_looks_as_usual(make_user,
     runner.invoke(args=["users", "lock", "alice"])
     right = login()
     assert right.status_code == 403
-    assert right.get_json() == {"success": False, "message": "This account is locked; contact an administrator."}
+    assert right.get_json() == {
+        "success": False,
+        "message": "This account is locked; contact an administrator.",
+        "error": "account_locked",
+    }
     assert "access_token" not in right.headers.get("Set-Cookie", "")
     wrong, nobody = login(password="not the password"), login(name="nobody")
     assert wrong.status_code == nobody.status_code == 401

@@ -45,7 +45,7 @@ def live_sessions(app: Flask, name: str) -> int:
 def refused_as_locked(reply) -> None:
     """403 with the locked sentence, as JSON, and no session cookie set."""
     assert reply.status_code == 403, reply.get_data(as_text=True)
-    assert reply.get_json() == {"success": False, "message": LOCKED}
+    assert reply.get_json() == {"success": False, "message": LOCKED, "error": "account_locked"}
     assert not SESSION_COOKIES & set(set_cookies(reply))
 
 

@@ -22,7 +22,15 @@ def test_unknown_user_and_wrong_password_get_the_same_reply(make_user, login):
     wrong = login(password="not the password")
     unknown = login(name="mallory")
     assert wrong.status_code == unknown.status_code == 401
-    assert wrong.json == unknown.json == {"success": False, "message": "Invalid username or password."}
+    assert (
+        wrong.json
+        == unknown.json
+        == {
+            "success": False,
+            "message": "Invalid username or password.",
+            "error": "invalid_credentials",
+        }
+    )
     assert "Set-Cookie" not in wrong.headers and "Set-Cookie" not in unknown.headers
 
 

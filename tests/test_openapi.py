@@ -116,14 +116,14 @@ def test_route_listing_sees_the_openapi_route(app: Flask) -> None:
     assert ("/auth/sessions/{session_id}", "delete") in routes(app)
 
 
-def test_every_operation_documents_json_failures_with_message() -> None:
+def test_every_operation_documents_json_failures_with_message_and_code() -> None:
     for path, item in DOC["paths"].items():
         for method, operation in item.items():
             for status, reply in operation["responses"].items():
                 if int(status) < 400:
                     continue
                 schema = resolve(resolve(reply)["content"]["application/json"]["schema"])
-                assert schema["required"] == ["success", "message"], f"{method} {path} {status}"
+                assert schema["required"] == ["success", "message", "error"], f"{method} {path} {status}"
 
 
 def test_unsafe_operations_document_the_csrf_refusal() -> None:

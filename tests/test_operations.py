@@ -235,7 +235,11 @@ def test_database_away_is_503_with_retry_after_then_recovers(make_app, tmp_path:
 
     me = c.get("/auth/me")
     assert me.status_code == 503 and me.headers["Retry-After"].isdigit()
-    assert me.get_json() == {"success": False, "message": "The database is unavailable; try again shortly."}
+    assert me.get_json() == {
+        "success": False,
+        "message": "The database is unavailable; try again shortly.",
+        "error": "database_unavailable",
+    }
     assert c.get("/auth/is-authenticated").status_code == 200, "the probe should answer from memory while fresh"
     time.sleep(1.2)
     closed = c.get("/auth/is-authenticated")

@@ -35,7 +35,11 @@ def test_brute_force_hits_429_and_then_even_the_right_password_is_refused(server
     assert statuses == [401] * 5
     limited = attempt(server)
     assert limited.status_code == 429
-    assert limited.json == {"success": False, "message": "Too many attempts; try again later."}
+    assert limited.json == {
+        "success": False,
+        "message": "Too many attempts; try again later.",
+        "error": "too_many_requests",
+    }
     assert 1 <= int(limited.headers["Retry-After"]) <= 60
     assert attempt(server, password=PASSWORD).status_code == 429
 

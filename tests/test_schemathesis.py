@@ -162,6 +162,9 @@ def bearer(url: str, session: requests.Session) -> dict[str, str]:
     return {"Authorization": f"Bearer {reply.cookies['access_token']}"}
 
 
+ERROR_CODE = re.compile(r"[a-z][a-z0-9_]*")  # every failure carries a stable code (docs/i18n.md)
+
+
 def assert_json_reply(response: Any, method: str, path: str) -> None:
     """Every reply outside the HTML sign-in page is JSON with success, and failures say why."""
     status = response.status_code
@@ -182,6 +185,7 @@ def assert_json_reply(response: Any, method: str, path: str) -> None:
     assert isinstance(body.get("success"), bool), f"{method} {path} {status}: {body!r}"
     if status >= 400:
         assert body["success"] is False and str(body.get("message", "")).strip(), f"{method} {path}: {body!r}"
+        assert ERROR_CODE.fullmatch(str(body.get("error", ""))), f"{method} {path}: no error code: {body!r}"
 
 
 @pytest.mark.parametrize(("method", "path", "mode"), CASES)

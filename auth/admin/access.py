@@ -20,6 +20,7 @@ from sqlalchemy import exists, select
 
 from auth.admin.settings import AdminSettings
 from auth.core.errors import Forbidden
+from auth.core.texts import N_
 from auth.web.guard import Principal, current_principal, login_required, not_impersonated, refuse_api_key
 from auth.web.recent import recent_sign_in_required
 from models import Passkey, TotpSecret, User, db
@@ -29,12 +30,12 @@ EXTENSION = "admin"
 
 
 class NotAnAdmin(Forbidden):
-    message = "This needs an administrator."
+    message = N_("This needs an administrator.")
     code = "admin_required"
 
 
 class MfaEnrolmentRequired(Forbidden):
-    message = "Administrators need a second factor: enrol an authenticator app or a passkey first (GET /auth/mfa)."
+    message = N_("Administrators need a second factor: enrol an authenticator app or a passkey first (GET /auth/mfa).")
     code = "mfa_enrolment_required"
 
 

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 
 from flask import g, has_request_context, request
+from flask_babel import gettext, ngettext
 from sqlalchemy import select
 
 from auth.core.errors import Unauthorized
@@ -43,17 +44,19 @@ def device_label(user_agent: str | None) -> str:
     browser = next((name for mark, name in BROWSERS if mark in agent), None)
     system = next((name for mark, name in SYSTEMS if mark in agent), None)
     if browser and system:
-        return f"{browser} on {system}"
-    return browser or system or ("curl" if agent.startswith("curl/") else "an unknown device")
+        return gettext("%(browser)s on %(system)s", browser=browser, system=system)
+    return browser or system or ("curl" if agent.startswith("curl/") else gettext("an unknown device"))
 
 
 def ago(epoch: float, now: float) -> str:
     seconds = max(0, int(now - epoch))
-    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
-        if seconds >= size:
-            count = seconds // size
-            return f"{count} {unit}{'s' if count != 1 else ''} ago"
-    return "just now"
+    if seconds >= 86400:
+        return ngettext("%(num)d day ago", "%(num)d days ago", seconds // 86400)
+    if seconds >= 3600:
+        return ngettext("%(num)d hour ago", "%(num)d hours ago", seconds // 3600)
+    if seconds >= 60:
+        return ngettext("%(num)d minute ago", "%(num)d minutes ago", seconds // 60)
+    return gettext("just now")
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,7 @@ def recent_activity(user_id: int) -> dict[str, list[Entry]]:
     stamp = "%Y-%m-%d %H:%M UTC"
     sign_ins = [
         Entry(
-            f"Signed in from {device_label(e.user_agent)}",
+            gettext("Signed in from %(device)s", device=device_label(e.user_agent)),
             ago(e.created_at, now),
             time.strftime(stamp, time.gmtime(e.created_at)),
             e.ip or "",
@@ -93,7 +96,10 @@ def recent_activity(user_id: int) -> dict[str, list[Entry]]:
     }
     impersonations = [
         Entry(
-            f"An administrator ({admins.get(e.actor_id or 0, 'since deleted')}) signed in as you",
+            gettext(
+                "An administrator (%(admin)s) signed in as you",
+                admin=admins.get(e.actor_id or 0) or gettext("since deleted"),
+            ),
             ago(e.created_at, now),
             time.strftime(stamp, time.gmtime(e.created_at)),
             e.ip or "",
@@ -121,4 +127,4 @@ def impersonation_banner() -> str | None:
     if principal is None or principal.actor_id is None:
         return None
     admin = db.session.get(User, int(principal.actor_id))
-    return admin.username if admin is not None else "an administrator"
+    return admin.username if admin is not None else gettext("an administrator")

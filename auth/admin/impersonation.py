@@ -24,6 +24,7 @@ from auth.core.audit import audit
 from auth.core.errors import BadRequest, Forbidden, Unauthorized
 from auth.core.sessions import Issued
 from auth.core.state import auth_state
+from auth.core.texts import N_
 from auth.web.cookies import clear_auth_cookies, read_access, read_refresh
 from auth.web.errors import error_reply
 from auth.web.guard import Principal, authenticate
@@ -36,7 +37,7 @@ bp = Blueprint("impersonation", __name__, url_prefix="/auth/impersonation")
 
 
 class CannotImpersonateAdmin(Forbidden):
-    message = "Administrators cannot be impersonated."
+    message = N_("Administrators cannot be impersonated.")
     code = "cannot_impersonate_admin"
 
 
@@ -90,7 +91,9 @@ def stop() -> Response:
     db.session.commit()
     own = state.sessions.find_live(session.admin_session_id or "", now)
     if own is None or own.user_id != session.impersonator_id or own.user.is_locked:
-        response = error_reply(401, "The impersonation ended; your own session has ended too, sign in again.")
+        response = error_reply(
+            401, "The impersonation ended; your own session has ended too, sign in again.", code="impersonation_ended"
+        )
         clear_auth_cookies(response, state.settings)
         return response
     reply = session_reply(state, state.sessions.resume(own, now=now), {"message": "Back to your own session"})

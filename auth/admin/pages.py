@@ -26,6 +26,7 @@ from auth.admin.views import mail_reset
 from auth.core.addresses import check_email
 from auth.core.errors import AccountLocked, AuthError, Conflict, NotFound
 from auth.core.state import auth_state
+from auth.core.texts import N_
 from auth.web.account_page import Visitor, _visitor, _with_cookies
 from auth.web.csrf import csrf_token_for
 from auth.web.guard import ImpersonationForbidden
@@ -41,25 +42,25 @@ HOME = "/auth/admin"
 PAGE_SIZE = 25
 
 NOTICES = {
-    "locked": "The user is locked and every session of theirs has ended.",
-    "unlocked": "The user may sign in again.",
-    "roles": "Roles saved; the user's tokens pick them up at their next refresh.",
-    "email": "Email address saved (as verified).",
-    "sessions": "Every session of the user has ended.",
-    "session": "The session has ended.",
-    "mfa": "Every second factor of the user was removed.",
-    "reset-mailed": "A password reset link is on its way.",
-    "deleted": "The user was deleted.",
-    "created": "The user was created.",
+    "locked": N_("The user is locked and every session of theirs has ended."),
+    "unlocked": N_("The user may sign in again."),
+    "roles": N_("Roles saved; the user's tokens pick them up at their next refresh."),
+    "email": N_("Email address saved (as verified)."),
+    "sessions": N_("Every session of the user has ended."),
+    "session": N_("The session has ended."),
+    "mfa": N_("Every second factor of the user was removed."),
+    "reset-mailed": N_("A password reset link is on its way."),
+    "deleted": N_("The user was deleted."),
+    "created": N_("The user was created."),
 }
 ERRORS = {
-    "reauth": "This change needs a recent sign-in: sign out and sign in again, then retry.",
-    "confirm": "Tick the confirmation box to do this.",
-    "conflict": "That is taken, or not possible for this user.",
-    "not-found": "No such user or session.",
-    "admin-target": "Administrators cannot be impersonated.",
-    "locked": "This user is locked.",
-    "invalid": "That value was refused; check it and try again.",
+    "reauth": N_("This change needs a recent sign-in: sign out and sign in again, then retry."),
+    "confirm": N_("Tick the confirmation box to do this."),
+    "conflict": N_("That is taken, or not possible for this user."),
+    "not-found": N_("No such user or session."),
+    "admin-target": N_("Administrators cannot be impersonated."),
+    "locked": N_("This user is locked."),
+    "invalid": N_("That value was refused; check it and try again."),
 }
 DESTRUCTIVE = frozenset({"lock", "sessions", "reset-mfa", "delete", "impersonate", "end-session"})
 

@@ -15,13 +15,14 @@ from collections.abc import Callable
 from flask import Flask, current_app
 
 from auth.core.errors import Forbidden
+from auth.core.texts import N_
 
 ORG_RESOLVER = "api_key_org_resolver"
 OrgResolver = Callable[[int, str], "str | None"]
 
 
 class NotOrgAdmin(Forbidden):
-    message = "Only an administrator of that organisation can create a key for it."
+    message = N_("Only an administrator of that organisation can create a key for it.")
     code = "org_admin_required"
 
 

@@ -20,6 +20,7 @@ from auth.apikeys.keyformat import digest, new_key, shown_prefix
 from auth.core.audit import audit
 from auth.core.errors import Conflict
 from auth.core.state import AuthState
+from auth.core.texts import N_
 from models import REVOKED, ApiKey, Revocation, User, db
 
 ADDRESSES_KEPT = 20
@@ -27,7 +28,7 @@ KEY_ID = re.compile(r"[0-9]{1,9}")
 
 
 class TooManyKeys(Conflict):
-    message = "You have as many API keys as allowed; revoke one first."
+    message = N_("You have as many API keys as allowed; revoke one first.")
     code = "api_key_limit"
 
 

@@ -6,13 +6,15 @@ core can say *what* went wrong without knowing how replies are built.
 
 from __future__ import annotations
 
+from auth.core.texts import N_
+
 
 class AuthError(Exception):
     status = 400
-    message = "The request could not be processed."
+    message = N_("The request could not be processed.")
     # A stable, machine-readable name for failures a client reacts to
     # (``reauth_required``, ...), sent as ``error`` beside the message.
-    code: str | None = None
+    code = "invalid_request"
 
     def __init__(self, message: str | None = None, *, retry_after: int | None = None) -> None:
         super().__init__(message or self.message)
@@ -22,65 +24,75 @@ class AuthError(Exception):
 
 class BadRequest(AuthError):
     status = 400
-    message = "The request body is malformed."
+    message = N_("The request body is malformed.")
+    code = "bad_request"
 
 
 class Unauthorized(AuthError):
     status = 401
-    message = "Not authenticated."
+    message = N_("Not authenticated.")
+    code = "unauthorized"
 
 
 class InvalidCredentials(Unauthorized):
-    message = "Invalid username or password."
+    message = N_("Invalid username or password.")
+    code = "invalid_credentials"
 
 
 class Forbidden(AuthError):
     status = 403
-    message = "You do not have permission to do this."
+    message = N_("You do not have permission to do this.")
+    code = "forbidden"
 
 
 class AccountLocked(Forbidden):
     """Raised only after the user proved who they are: telling them is no enumeration."""
 
-    message = "This account is locked; contact an administrator."
+    message = N_("This account is locked; contact an administrator.")
+    code = "account_locked"
 
 
 class CSRFError(Forbidden):
-    message = "Cross-site request refused."
+    message = N_("Cross-site request refused.")
+    code = "csrf_failed"
 
 
 class ReauthRequired(Forbidden):
-    message = "This needs a recent sign-in: confirm who you are at POST /auth/reauthenticate, then try again."
+    message = N_("This needs a recent sign-in: confirm who you are at POST /auth/reauthenticate, then try again.")
     code = "reauth_required"
 
 
 class ApiKeyForbidden(Forbidden):
     """An API key asked to manage the account (password, email, factors, providers, keys, admin)."""
 
-    message = "An API key cannot manage the account: sign in to do this."
+    message = N_("An API key cannot manage the account: sign in to do this.")
     code = "api_key_forbidden"
 
 
 class InsufficientScope(Forbidden):
-    message = "This API key lacks a scope this needs."
+    message = N_("This API key lacks a scope this needs.")
     code = "insufficient_scope"
 
 
 class NotFound(AuthError):
     status = 404
-    message = "Not found."
+    message = N_("Not found.")
+    code = "not_found"
 
 
 class Conflict(AuthError):
     status = 409
-    message = "That already exists."
+    message = N_("That already exists.")
+    code = "conflict"
 
 
 class TooManyRequests(AuthError):
     status = 429
-    message = "Too many attempts; try again later."
+    message = N_("Too many attempts; try again later.")
+    code = "too_many_requests"
 
 
 class Unavailable(AuthError):
     status = 503
-    message = "The server is busy; try again shortly."
+    message = N_("The server is busy; try again shortly.")
+    code = "unavailable"

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from auth.core.breaches import BreachedPasswords
 from auth.core.errors import BadRequest
+from auth.core.texts import N_
 from models.user import username_key
 
 MIN_PASSWORD = 8
@@ -50,8 +51,8 @@ def check_password(password: str, username: str, breaches: BreachedPasswords) ->
         raise BadRequest(f"The password must be at least {MIN_PASSWORD} characters long.")
     folded = password.casefold()
     if username_key(username) in folded or folded in username_key(username):
-        raise BadRequest("The password must not contain the username.")
+        raise BadRequest(N_("The password must not contain the username."))
     if folded in _common():
-        raise BadRequest("This password is too common; choose another.")
+        raise BadRequest(N_("This password is too common; choose another."))
     if breaches.seen(password):
-        raise BadRequest("This password has appeared in a data breach, so attackers try it; choose another.")
+        raise BadRequest(N_("This password has appeared in a data breach, so attackers try it; choose another."))

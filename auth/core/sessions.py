@@ -25,6 +25,7 @@ from auth.core.audit import audit
 from auth.core.errors import Unauthorized
 from auth.core.revocation import RevocationView
 from auth.core.settings import Settings
+from auth.core.texts import N_
 from models import REVOKED, RefreshToken, Revocation, Session, User, db
 
 PRUNE_EVERY_SECONDS = 3600
@@ -33,11 +34,13 @@ PRUNE_EVERY_SECONDS = 3600
 class DeadRefreshToken(Unauthorized):
     """The refresh token can never work again: the reply also expires the cookies."""
 
-    message = "The refresh token is not valid; sign in again."
+    message = N_("The refresh token is not valid; sign in again.")
+    code = "invalid_refresh_token"
 
 
 class RefreshReuse(DeadRefreshToken):
-    message = "This refresh token was already used; the session has been ended."
+    message = N_("This refresh token was already used; the session has been ended.")
+    code = "refresh_token_reused"
 
     def __init__(self, session: Session) -> None:
         super().__init__()
@@ -46,11 +49,13 @@ class RefreshReuse(DeadRefreshToken):
 
 
 class SessionEnded(DeadRefreshToken):
-    message = "The session has ended; sign in again."
+    message = N_("The session has ended; sign in again.")
+    code = "session_ended"
 
 
 class LockedSession(SessionEnded):
-    message = "This account is locked; contact an administrator."
+    message = N_("This account is locked; contact an administrator.")
+    code = "account_locked"
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from flask import Flask
 
 from auth.core.events import user_registered
 from auth.core.settings import Settings
+from auth.core.texts import N_
 from auth.mail.cli import mail_group
 from auth.mail.flows import ask_verification
 from auth.mail.outbox import Outbox
@@ -32,10 +33,10 @@ def init_mail(app: Flask, env: Mapping[str, str], settings: Settings) -> None:
         add_account_messages(
             app,
             notices={
-                "email-sent": "A confirmation link is on its way to the new address; it counts once you open it.",
-                "email-unchanged": "That address is already confirmed for your account.",
+                "email-sent": N_("A confirmation link is on its way to the new address; it counts once you open it."),
+                "email-unchanged": N_("That address is already confirmed for your account."),
             },
-            errors={"bad-email": "That does not look like an email address, or it cannot be used."},
+            errors={"bad-email": N_("That does not look like an email address, or it cannot be used.")},
         )
     app.cli.add_command(mail_group)
     user_registered.connect(_verify_new_address, sender=app)

@@ -21,6 +21,7 @@ from auth.mail import tokens
 from auth.mail.messages import compose
 from auth.mail.state import MailState, mail_state
 from auth.mail.transport import deliver
+from auth.web.i18n import current_language, in_language
 from models import User, db
 from models.mail_token import MAGIC_LINK, RESET_PASSWORD, VERIFY_EMAIL
 
@@ -40,6 +41,7 @@ class Origin:
     link_base: str
     pages: dict[str, str]
     sender: str
+    language: str
 
     def link(self, kind: str, token: str) -> str:
         return f"{self.link_base}{self.pages[kind]}?token={token}"
@@ -49,8 +51,8 @@ def origin_of_request(state: MailState) -> Origin:
     settings = state.settings
     sender = settings.sender or f"no-reply@{request.host.rsplit(':', 1)[0].strip('[]')}"
     if settings.link_url:
-        return Origin(settings.link_url, FRONTEND_PAGES, sender)
-    return Origin(request.host_url.rstrip("/"), BUILTIN_PAGES, sender)
+        return Origin(settings.link_url, FRONTEND_PAGES, sender, current_language())
+    return Origin(request.host_url.rstrip("/"), BUILTIN_PAGES, sender, current_language())
 
 
 def ask_reset(address: str) -> None:
@@ -106,6 +108,7 @@ def _deliver(state: MailState, origin: Origin, name: str, user: User, to: str, *
     if destination is None:  # never: jobs are queued only with mail on
         return
     minutes = state.settings.token_ttl // 60
-    message = compose(name, to=to, sender=origin.sender, username=user.username, minutes=minutes, **context)
+    with in_language(origin.language):  # the worker has no request: write in the asker's language
+        message = compose(name, to=to, sender=origin.sender, username=user.username, minutes=minutes, **context)
     deliver(destination, message)
     audit("mail_sent", kind=name, user_id=user.id)

@@ -13,51 +13,52 @@ import time
 from flask import Response, make_response, render_template, url_for
 
 from auth.core.errors import AuthError
+from auth.core.texts import N_
 from auth.mail import tokens
 from auth.web.headers import style_nonce
 from models.mail_token import MAGIC_LINK, RESET_PASSWORD, VERIFY_EMAIL
 
 PAGES = {
     VERIFY_EMAIL: {
-        "title": "Confirm your email address",
-        "button": "Confirm",
+        "title": N_("Confirm your email address"),
+        "button": N_("Confirm"),
         "endpoint": "mail.verify_email",
-        "hint": "Confirming links this address to your account.",
+        "hint": N_("Confirming links this address to your account."),
     },
     RESET_PASSWORD: {
-        "title": "Choose a new password",
-        "button": "Set password",
+        "title": N_("Choose a new password"),
+        "button": N_("Set password"),
         "endpoint": "mail.reset_password",
-        "hint": "Every session of your account ends, and this browser signs in with the new password.",
+        "hint": N_("Every session of your account ends, and this browser signs in with the new password."),
     },
     MAGIC_LINK: {
-        "title": "Sign in",
-        "button": "Sign in",
+        "title": N_("Sign in"),
+        "button": N_("Sign in"),
         "endpoint": "mail.magic_link_verify",
-        "hint": "This browser will be signed in.",
+        "hint": N_("This browser will be signed in."),
     },
 }
 
 
 #: Where a person whose link failed asks for a new one: (endpoint, label).
 AGAIN = {
-    VERIFY_EMAIL: ("account_page.page", "Send a new confirmation link from your account page"),
-    RESET_PASSWORD: ("mail.forgot_password_page", "Ask for a new reset link"),
-    MAGIC_LINK: ("mail.magic_link_page", "Ask for a new sign-in link"),
+    VERIFY_EMAIL: ("account_page.page", N_("Send a new confirmation link from your account page")),
+    RESET_PASSWORD: ("mail.forgot_password_page", N_("Ask for a new reset link")),
+    MAGIC_LINK: ("mail.magic_link_page", N_("Ask for a new sign-in link")),
 }
 
 #: The pages that ask for a mail: (title, intro, button, endpoint of the form's POST).
 REQUESTS = {
     RESET_PASSWORD: (
-        "Forgot your password?",
-        "Enter the email address of your account; we mail you a link to choose a new password.",
-        "Send reset link",
+        N_("Forgot your password?"),
+        N_("Enter the email address of your account; we mail you a link to choose a new password."),
+        N_("Send reset link"),
         "mail.forgot_password",
     ),
     MAGIC_LINK: (
-        "Sign in by email",
-        "Enter the email address of your account; we mail you a link that signs you in.",
-        "Email me a link",
+        N_("Sign in by email"),
+        N_("Enter the email address of your account; we mail you a link that signs you in."),
+        N_("Email me a link"),
         "mail.magic_link",
     ),
 }
@@ -102,7 +103,7 @@ def render_page(
 def link_page(kind: str, token: str | None) -> Response:
     """GET: the form for a live token, or a page saying what is wrong (never a 500)."""
     if not token or len(token) > 256:
-        return render_page(kind, token=None, error="This link is incomplete; open the whole link from the mail.")
+        return render_page(kind, token=None, error=N_("This link is incomplete; open the whole link from the mail."))
     try:
         tokens.peek(token, kind, now=time.time())
     except AuthError as error:

@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 
 from auth.core.errors import BadRequest
+from auth.core.texts import N_
 from models import MailToken, db
 
 
 class InvalidLink(BadRequest):
-    message = "This link is invalid, already used or expired; ask for a new one."
+    message = N_("This link is invalid, already used or expired; ask for a new one.")
     code = "invalid_token"
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 from flask import Blueprint, Response, jsonify, redirect, request, url_for
+from flask_babel import gettext
 from sqlalchemy.exc import IntegrityError
 
 from auth.core.accounts import find_by_verified_email, refuse_if_locked, set_password
@@ -17,6 +18,7 @@ from auth.core.audit import audit
 from auth.core.errors import AccountLocked, AuthError, Conflict, ReauthRequired, Unauthorized
 from auth.core.policy import check_password
 from auth.core.state import auth_state
+from auth.core.texts import N_
 from auth.mail import flows, tokens
 from auth.mail.limits import mail_address_limit, mail_ip_limit
 from auth.mail.pages import link_page, render_page, render_request
@@ -31,8 +33,8 @@ from models.mail_token import MAGIC_LINK, RESET_PASSWORD, VERIFY_EMAIL
 
 bp = Blueprint("mail", __name__, url_prefix="/auth", template_folder="templates")
 
-ACCEPTED = "If that address belongs to a verified account, a mail is on its way."
-ALREADY_VERIFIED = "This address is already verified for your account."
+ACCEPTED = N_("If that address belongs to a verified account, a mail is on its way.")
+ALREADY_VERIFIED = N_("This address is already verified for your account.")
 
 
 @bp.before_request
@@ -135,7 +137,11 @@ def verify_email() -> Response:
         raise
     audit("email_verified", user_id=user.id)
     if is_form_post():
-        return render_page(VERIFY_EMAIL, token=None, done=f"{user.email} is confirmed for {user.username}.")
+        return render_page(
+            VERIFY_EMAIL,
+            token=None,
+            done=gettext("%(email)s is confirmed for %(username)s.", email=user.email, username=user.username),
+        )
     return jsonify(success=True, message="Email address verified", user=user.as_json())
 
 

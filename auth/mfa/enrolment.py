@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import request
 
 from auth.core.errors import Forbidden
+from auth.core.texts import N_
 from auth.mfa.factors import is_enrolled
 from auth.mfa.state import mfa_state
 from auth.web.guard import Principal
@@ -35,7 +36,9 @@ ENROLMENT_ENDPOINTS = frozenset(
 
 
 class EnrolmentRequired(Forbidden):
-    message = "Enrol a second factor (an authenticator app or a passkey) before using your account: see GET /auth/mfa."
+    message = N_(
+        "Enrol a second factor (an authenticator app or a passkey) before using your account: see GET /auth/mfa."
+    )
     code = "mfa_enrolment_required"
 
 

@@ -37,6 +37,7 @@ from webauthn.helpers.structs import (
 )
 
 from auth.core.errors import BadRequest, Unauthorized
+from auth.core.texts import N_
 from models import Passkey, User, WebAuthnChallenge, db
 
 CHALLENGE_SECONDS = 300
@@ -47,7 +48,8 @@ ID_LENGTH = 16  # characters of token_urlsafe(ID_BYTES): never "login" or "regis
 
 
 class PasskeyRejected(Unauthorized):
-    message = "The passkey could not be verified."
+    message = N_("The passkey could not be verified.")
+    code = "passkey_rejected"
 
 
 @dataclass(frozen=True)

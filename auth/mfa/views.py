@@ -10,6 +10,7 @@ from flask import Blueprint, Response, jsonify, request
 from auth.core.audit import audit
 from auth.core.errors import AuthError, Conflict, InvalidCredentials, NotFound, TooManyRequests, Unauthorized
 from auth.core.state import auth_state
+from auth.core.texts import N_
 from auth.mfa import attempts, failure_cap, totp
 from auth.mfa.factors import CODE_METHODS, check_code, refusal
 from auth.mfa.passkeys import passkey_json, passkeys_of
@@ -37,11 +38,13 @@ def _user() -> User:
 
 
 class AttemptEnded(TooManyRequests):
-    message = "Too many wrong codes: this sign-in has ended; wait a few minutes, then sign in again."
+    message = N_("Too many wrong codes: this sign-in has ended; wait a few minutes, then sign in again.")
+    code = "mfa_attempt_ended"
 
 
 class NoAttempt(Unauthorized):
-    message = "No sign-in is waiting for a second factor (or it expired); sign in again."
+    message = N_("No sign-in is waiting for a second factor (or it expired); sign in again.")
+    code = "mfa_no_attempt"
 
 
 @bp.post("/verify")

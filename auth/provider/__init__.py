@@ -19,6 +19,7 @@ from flask import Flask, current_app, has_app_context
 from auth.admin.extensions import HomePanel, add_home_panel
 from auth.core.audit import add_listener
 from auth.core.settings import Settings
+from auth.core.texts import N_
 from auth.provider.cli import clients_cli
 from auth.provider.clients import clients_list
 from auth.provider.keys import load_id_token_key
@@ -35,8 +36,13 @@ PUBLISHED_KEYS = "published_jwks"
 
 
 CLIENTS_PANEL = HomePanel(
-    heading="Apps that sign in through this server",
-    columns=(("name", "App"), ("client_id", "Client id"), ("redirect_uris", "Redirect URIs"), ("trusted", "Trusted")),
+    heading=N_("Apps that sign in through this server"),
+    columns=(
+        ("name", N_("App")),
+        ("client_id", N_("Client id")),
+        ("redirect_uris", N_("Redirect URIs")),
+        ("trusted", N_("Trusted")),
+    ),
     rows=clients_list,
 )
 

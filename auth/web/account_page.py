@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from auth.core.accounts import check_password, set_password
 from auth.core.active_org import active_org
@@ -31,6 +32,7 @@ from auth.core.audit import audit
 from auth.core.errors import AuthError, Forbidden, Unauthorized
 from auth.core.policy import check_password as check_new_password
 from auth.core.state import auth_state
+from auth.core.texts import N_
 from auth.web.account_slots import SLOTS, add_account_messages, fill_account_slot
 from auth.web.cookies import clear_auth_cookies, read_access, read_refresh
 from auth.web.csrf import csrf_token_for
@@ -52,20 +54,20 @@ bp = Blueprint("account_page", __name__, url_prefix="/auth/account")
 PAGE = "/auth/account"
 
 NOTICES = {
-    "session-ended": "The session was signed out.",
-    "password-changed": "Your password was changed. Your other sessions were signed out.",
-    "password-set": "Your password is set. Your other sessions were signed out.",
-    "reauthenticated": "Confirmed: for a few minutes you can make sensitive changes.",
+    "session-ended": N_("The session was signed out."),
+    "password-changed": N_("Your password was changed. Your other sessions were signed out."),
+    "password-set": N_("Your password is set. Your other sessions were signed out."),
+    "reauthenticated": N_("Confirmed: for a few minutes you can make sensitive changes."),
 }
 ERRORS = {
-    "no-such-session": "That session has already ended.",
-    "wrong-password": "The current password is wrong.",
-    "mismatch": "The new passwords do not match.",
-    "weak-password": "The new password was refused: choose a longer one that is not a common password.",
-    "mfa_enrolment_required": "Enrol a second factor first (see Second factors below); then you can change this.",
-    "reauth-needed": "That change needs a recent sign-in: confirm it is you below, then try again.",
-    "not-confirmed": "That did not confirm who you are.",
-    "impersonating": "Not while an administrator is signed in as you: this change is the account holder's own.",
+    "no-such-session": N_("That session has already ended."),
+    "wrong-password": N_("The current password is wrong."),
+    "mismatch": N_("The new passwords do not match."),
+    "weak-password": N_("The new password was refused: choose a longer one that is not a common password."),
+    "mfa_enrolment_required": N_("Enrol a second factor first (see Second factors below); then you can change this."),
+    "reauth-needed": N_("That change needs a recent sign-in: confirm it is you below, then try again."),
+    "not-confirmed": N_("That did not confirm who you are."),
+    "impersonating": N_("Not while an administrator is signed in as you: this change is the account holder's own."),
 }
 
 
@@ -98,7 +100,7 @@ def _visitor() -> Visitor | None:
 
 
 def _when(epoch: float | None) -> str:
-    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(epoch)) if epoch else "never"
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(epoch)) if epoch else gettext("never")
 
 
 def _with_cookies(response: Response, cookies: list[str]) -> Response:

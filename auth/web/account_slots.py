@@ -11,14 +11,16 @@ from collections.abc import Mapping
 
 from flask import Flask
 
+from auth.core.texts import N_
+
 #: The slots capabilities fill, in page order: (slot, heading).
 SLOTS: tuple[tuple[str, str], ...] = (
-    ("email", "Email"),
-    ("second-factors", "Second factors"),
-    ("providers", "Linked providers"),
-    ("organisations", "Organisations"),
-    ("api-keys", "API keys"),
-    ("activity", "Recent activity"),
+    ("email", N_("Email")),
+    ("second-factors", N_("Second factors")),
+    ("providers", N_("Linked providers")),
+    ("organisations", N_("Organisations")),
+    ("api-keys", N_("API keys")),
+    ("activity", N_("Recent activity")),
 )
 
 

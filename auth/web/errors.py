@@ -1,7 +1,9 @@
 """Errors as JSON replies, in one place.
 
-Every failure reply is ``{"success": false, "message": "..."}`` with the
-error's status; nothing reaches the client as an HTML page or a stack trace.
+Every failure reply is ``{"success": false, "message": "...", "error": "<code>"}``
+with the error's status: the ``error`` code is stable (docs/i18n.md lists them), so a
+frontend translates by it; the English ``message`` is for people reading logs;
+nothing reaches the client as an HTML page or a stack trace.
 A database that cannot be reached (down, restarting, pool exhausted) is a
 503 with ``Retry-After``, not a crash: the pool pings connections before use
 and opens new ones once the database is back, without a restart.
@@ -25,9 +27,8 @@ DATABASE_RETRY_AFTER = 2
 
 
 def error_reply(status: int, message: str, retry_after: int | None = None, code: str | None = None) -> Response:
-    body: dict[str, object] = {"success": False, "message": message}
-    if code is not None:
-        body["error"] = code
+    """The JSON failure reply; without a ``code`` of its own, the status's generic one."""
+    body: dict[str, object] = {"success": False, "message": message, "error": code or HTTP_CODES.get(status, "error")}
     response = jsonify(body)
     response.status_code = status
     if retry_after is not None:
@@ -59,9 +60,14 @@ def register_error_handlers(app: Flask) -> None:
         _rollback()
         if _database_away(error):
             log.warning("database unavailable: %s", error.__class__.__name__)
-            return error_reply(503, "The database is unavailable; try again shortly.", DATABASE_RETRY_AFTER)
+            return error_reply(
+                503,
+                "The database is unavailable; try again shortly.",
+                DATABASE_RETRY_AFTER,
+                code="database_unavailable",
+            )
         log.exception("unhandled error")
-        return error_reply(500, "Internal server error.")
+        return error_reply(500, "Internal server error.", code="internal_error")
 
 
 def end_database_session(_error: BaseException | None) -> None:
@@ -91,6 +97,22 @@ def _rollback() -> None:
 
     discard_transaction(db.session)
 
+
+#: The code of a reply that has none of its own: Werkzeug's errors (404, 405, ...) and crashes.
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    423: "locked",
+    429: "too_many_requests",
+    500: "internal_error",
+    503: "unavailable",
+}
 
 _HTTP_MESSAGES = {
     400: "The request is malformed.",

@@ -27,6 +27,7 @@ from flask import Flask, current_app, g, request
 from auth.core.access import check_access
 from auth.core.errors import ApiKeyForbidden, Forbidden, InsufficientScope, Unauthorized
 from auth.core.state import AuthState, auth_state
+from auth.core.texts import N_
 from auth.core.tokens import OrgClaim
 from auth.web.cookies import read_access
 
@@ -128,7 +129,7 @@ def current_principal() -> Principal:
 
 
 class ImpersonationForbidden(Forbidden):
-    message = "Not while an administrator is signed in as this user."
+    message = N_("Not while an administrator is signed in as this user.")
     code = "impersonation_forbidden"
 
 

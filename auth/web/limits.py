@@ -16,6 +16,7 @@ from flask_limiter.errors import RateLimitExceeded
 
 from auth.core.audit import audit
 from auth.core.metrics import LIMITS_IN_MEMORY
+from auth.core.texts import N_
 from auth.web.errors import error_reply
 from auth.web.payload import is_form_post
 from auth.web.signin_page import render_signin
@@ -95,12 +96,12 @@ def init_limits(app: Flask, *, enabled: bool, redis_url: str | None) -> None:
         audit("rate_limited", limit=str(error.limit.limit), endpoint=request.endpoint)
         if request.endpoint == "auth.login" and is_form_post():
             return render_signin(
-                error="Too many sign-in attempts.",
+                error=N_("Too many sign-in attempts."),
                 status=429,
                 next_url=request.form.get("next"),
                 retry_after=retry_after,
             )
-        return error_reply(429, "Too many attempts; try again later.", retry_after)
+        return error_reply(429, "Too many attempts; try again later.", retry_after, code="too_many_requests")
 
 
 def _retry_after() -> int:

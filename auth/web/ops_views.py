@@ -23,7 +23,9 @@ def readyz() -> Response:
     migrations = Path(current_app.extensions["migrate"].directory)
     missing = database_problems(migrations) + redis_problems(auth_state().settings.redis_url)
     if missing:
-        response = jsonify(success=False, message="Not ready: " + "; ".join(missing) + ".", missing=missing)
+        response = jsonify(
+            success=False, message="Not ready: " + "; ".join(missing) + ".", error="not_ready", missing=missing
+        )
         response.status_code = 503
         response.headers["Retry-After"] = str(READY_RETRY_AFTER)
         return response

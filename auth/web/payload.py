@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import request
 
 from auth.core.errors import AuthError, BadRequest
+from auth.core.texts import N_
 
 MAX_FIELD = {
     "username": 64,
@@ -18,7 +19,8 @@ MAX_FIELD = {
 
 class UnsupportedContentType(AuthError):
     status = 415
-    message = "Unsupported content type; send JSON (Content-Type: application/json)."
+    code = "unsupported_media_type"
+    message = N_("Unsupported content type; send JSON (Content-Type: application/json).")
 
 
 def is_form_post() -> bool:

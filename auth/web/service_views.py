@@ -31,7 +31,7 @@ def healthz() -> Response:
     except SQLAlchemyError:
         db.session.rollback()
         log.warning("health check: the database is unreachable")
-        return error_reply(503, "The database is unreachable.")
+        return error_reply(503, "The database is unreachable.", code="database_unavailable")
     return jsonify(success=True, database="ok")
 
 

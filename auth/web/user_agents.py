@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import gettext
+
 BROWSERS: tuple[tuple[str, str], ...] = (
     (r"\bEdg(?:e|A|iOS)?/", "Edge"),
     (r"\bOPR/|\bOpera\b", "Opera"),
@@ -39,5 +41,5 @@ def device_label(user_agent: str | None) -> str:
     text = (user_agent or "")[:512]
     browser, system = _first(BROWSERS, text), _first(SYSTEMS, text)
     if browser and system:
-        return f"{browser} on {system}"
-    return browser or (f"a browser on {system}" if system else "an unknown device")
+        return gettext("%(browser)s on %(system)s", browser=browser, system=system)
+    return browser or (gettext("a browser on %(system)s", system=system) if system else gettext("an unknown device"))

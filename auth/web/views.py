@@ -54,7 +54,7 @@ def rotate_refresh(token: str | None) -> Issued:
 @bp.errorhandler(DeadRefreshToken)
 def _dead_refresh_token(error: DeadRefreshToken) -> Response:
     """Expire the cookies too, so the browser stops presenting a token that can never work."""
-    response = error_reply(error.status, error.message)
+    response = error_reply(error.status, error.message, code=error.code)
     clear_auth_cookies(response, auth_state().settings)
     return response
 

@@ -15,7 +15,7 @@ const browser = await chromium.launch({
   executablePath: cfg.chromium,
   args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
 });
-const context = await browser.newContext({ viewport: { width: 900, height: 760 }, colorScheme: "light" });
+const context = await browser.newContext({ viewport: { width: 900, height: 760 }, colorScheme: "light", locale: "en-US" });
 const page = await context.newPage();
 const api = cfg.api;
 
