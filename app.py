@@ -36,6 +36,7 @@ from auth.oidc import init_oidc
 from auth.ops.cli import init_cli
 from auth.ops.settings import OpsSettings
 from auth.web.account_page import bp as account_page_bp
+from auth.web.config_view import bp as config_bp
 from auth.web.cors import init_cors
 from auth.web.csrf import init_csrf
 from auth.web.errors import register_error_handlers
@@ -118,6 +119,7 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     register_error_handlers(app)
     app.register_blueprint(auth_bp)
     app.register_blueprint(account_page_bp)
+    app.register_blueprint(config_bp)
     app.register_blueprint(service_bp)
     app.register_blueprint(openapi_bp)
     init_oidc(app, env)
