@@ -40,3 +40,10 @@ def test_magic_links_need_mail(make_app: Callable[..., Flask]) -> None:
     app = make_app(ENVIRONMENT="PROD", ALLOW_MAGIC_LINKS="true", COOKIE_SECURE="false", COOKIE_SAMESITE="Lax")
     body = app.test_client().get("/auth/config").get_json()
     assert (body["mail"], body["magic_links"]) == (False, False)
+
+
+def test_a_frontend_can_read_retry_after(make_app: Callable[..., Flask]) -> None:
+    """Retry-After is not CORS-safelisted: unexposed, JS on the frontend's origin cannot read a 429's wait."""
+    reply = make_app().test_client().get("/auth/config", headers={"Origin": "http://localhost:3000"})
+    exposed = [name.strip().lower() for name in reply.headers.get("Access-Control-Expose-Headers", "").split(",")]
+    assert "retry-after" in exposed
