@@ -4,6 +4,12 @@ export interface User {
   id: string | number;
   username: string;
   roles: string[];
+  /** Set while an admin acts as this user (SPEC.md, Admin). */
+  impersonated_by?: { id: string | number; username: string };
+  email?: string | null;
+  email_verified?: boolean;
+  has_password?: boolean;
+  [key: string]: unknown;
 }
 
 /** Every JSON reply carries `success`; every failure also a `message`. */
@@ -120,4 +126,54 @@ export interface Session {
   expiresAt?: number;
   /** "token": the signature was checked here against the JWKS; "api": the API answered. */
   checkedBy: "token" | "api";
+}
+
+/** GET /auth/config: which ways in the server has switched on. */
+export interface ServerConfigReply extends Reply {
+  registration: boolean;
+  magic_links: boolean;
+  mail: boolean;
+  passkeys: boolean;
+  providers: Provider[];
+}
+
+export interface Org {
+  id?: string | number;
+  slug: string;
+  name: string;
+  role?: string;
+  [key: string]: unknown;
+}
+
+export interface OrgsReply extends Reply {
+  orgs?: Org[];
+  items?: Org[];
+  /** The session's active organisation's slug, when the server says. */
+  active?: string | null;
+  [key: string]: unknown;
+}
+
+export interface OrgReply extends Reply {
+  org: Org;
+}
+
+export interface ApiKey {
+  id: string | number;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  org?: string | null;
+  created_at: string | number;
+  last_used_at: string | number | null;
+  expires_at: string | number | null;
+}
+
+export interface ApiKeysReply extends Reply {
+  api_keys: ApiKey[];
+}
+
+export interface ApiKeyCreatedReply extends Reply {
+  api_key: ApiKey;
+  /** The key itself, shown only in this reply. */
+  key: string;
 }
