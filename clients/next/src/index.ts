@@ -8,3 +8,5 @@
 export * from "./types.js";
 export { safeNextPath } from "./urls.js";
 export { createTokenCheck, type TokenCheck, type TokenCheckOptions, type TokenVerdict } from "./token-check.js";
+// The components' catalogues, for server-rendered words around them (page titles).
+export { locales, type MessageKey, resolveLocale, translator } from "./components/i18n.js";
