@@ -49,6 +49,8 @@ import path from "node:path";
  * @property {(selector: string, name: string) => Promise<string | null>} attribute
  * @property {(url: string) => Promise<{status: number, body: string}>} fetchWithCredentials
  * @property {(fn: (arg: any) => unknown, arg?: unknown) => Promise<any>} evaluate  run a function in the page
+ * @property {(key: string) => Promise<void>} press  press one key ("Tab", "Enter") on the focused element, as a keyboard would
+ * @property {(text: string) => Promise<void>} type  type text into the focused element, key by key
  * @property {() => Promise<CookieInfo[]>} cookies
  * @property {SeenResponse[]} responses  every response the page saw, in order
  * @property {() => Promise<void>} close
@@ -130,7 +132,7 @@ export async function waitForUrl(currentUrl, predicate, timeoutMs, what) {
 /**
  * What a playwright Page and a puppeteer Page do alike: navigate, read the
  * page, and fetch from it with the browser's cookies.
- * @param {{goto: Function, reload: Function, evaluate: Function, url: () => string}} page
+ * @param {{goto: Function, reload: Function, evaluate: Function, url: () => string, keyboard: {press: Function, type: Function}}} page
  */
 function navigation(page) {
   return {
@@ -152,6 +154,14 @@ function navigation(page) {
     url: () => page.url(),
     /** @param {(arg: any) => unknown} fn @param {unknown} [arg] */
     evaluate: (fn, arg) => page.evaluate(fn, arg),
+    /** @param {string} key */
+    press: async (key) => {
+      await page.keyboard.press(key);
+    },
+    /** @param {string} text */
+    type: async (text) => {
+      await page.keyboard.type(text);
+    },
     /** @param {string} url */
     async fetchWithCredentials(url) {
       return page.evaluate(async (/** @type {string} */ target) => {
