@@ -7,7 +7,7 @@
  * Retry-After state.
  */
 
-import { type ReactNode, useCallback, useEffect, useId, useRef, useState } from "react";
+import { type ReactNode, useCallback, useEffect, useId, useMemo, useRef, useState } from "react";
 import { useAuth } from "../react.js";
 import { describeError } from "./errors.js";
 import { browser } from "./navigation.js";
@@ -30,13 +30,7 @@ export interface FinishProps {
 }
 
 export function useTranslate(locale: string | undefined): Translate {
-  const [t] = useState(() => translator(locale));
-  const [forLocale, setForLocale] = useState(locale);
-  if (forLocale !== locale) {
-    setForLocale(locale);
-    return translator(locale);
-  }
-  return t;
+  return useMemo(() => translator(locale), [locale]);
 }
 
 /** onSuccess, then redirectTo. */
