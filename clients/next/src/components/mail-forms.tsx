@@ -16,13 +16,15 @@ import { Alert, Button, type CommonProps, Field, type FinishProps, Root, Status,
 import { passkeysSupported } from "./webauthn.js";
 
 /** An address in, "if it is yours, a mail is on its way" out: the same reply whether or not it exists. */
-function EmailRequest({ t, testId, submit, send, sent }: { t: Translate; testId: string; submit: MessageKey; send: (email: string) => Promise<unknown>; sent: MessageKey }) {
+function EmailRequest({ t, testId, submit, send, sent, onSuccess }: { t: Translate; testId: string; submit: MessageKey; send: (email: string) => Promise<unknown>; sent: MessageKey; onSuccess?: () => void }) {
   const [email, setEmail] = useState("");
   const [done, setDone] = useState(false);
   const action = useAction(t);
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    if ((await action.run(() => send(email.trim()), "error.request_failed")) !== undefined) setDone(true);
+    if ((await action.run(() => send(email.trim()), "error.request_failed")) === undefined) return;
+    setDone(true);
+    onSuccess?.();
   }
   return (
     <>
@@ -44,7 +46,8 @@ function Unavailable({ t }: { t: Translate }) {
   return <p data-testid="mail-unavailable">{t("mail.unavailable")}</p>;
 }
 
-export function ForgotPassword({ locale, className }: CommonProps) {
+/** `onSuccess` is called once the request is sent (the page stays, saying a mail is on its way). */
+export function ForgotPassword({ locale, className, onSuccess }: CommonProps & { onSuccess?: () => void }) {
   const t = useTranslate(locale);
   const auth = useAuth();
   const config = useServerConfig();
@@ -55,7 +58,7 @@ export function ForgotPassword({ locale, className }: CommonProps) {
       ) : (
         <>
           <p>{t("forgot.intro")}</p>
-          <EmailRequest t={t} testId="forgot-form" submit="forgot.submit" sent="forgot.sent" send={auth.email.forgotPassword} />
+          <EmailRequest t={t} testId="forgot-form" submit="forgot.submit" sent="forgot.sent" send={auth.email.forgotPassword} onSuccess={onSuccess} />
         </>
       )}
     </Root>
@@ -137,7 +140,7 @@ export function VerifyEmail({ locale, className, token: given, ...finishProps }:
   );
 }
 
-/** Without a token: ask for a sign-in link. With one (the mailed link): sign in, with the second step when the account has one. */
+/** Without a token: ask for a sign-in link (`onSuccess` once it is sent). With one (the mailed link): sign in, with the second step when the account has one (`onSuccess`, then `redirectTo`). */
 export function MagicLink({ locale, className, token: given, ...finishProps }: TokenProps) {
   const t = useTranslate(locale);
   const auth = useAuth();
@@ -173,7 +176,7 @@ export function MagicLink({ locale, className, token: given, ...finishProps }: T
     body = (
       <>
         <p>{t("magic.intro")}</p>
-        <EmailRequest t={t} testId="magic-request-form" submit="magic.submit" sent="magic.sent" send={auth.email.requestMagicLink} />
+        <EmailRequest t={t} testId="magic-request-form" submit="magic.submit" sent="magic.sent" send={auth.email.requestMagicLink} onSuccess={finishProps.onSuccess} />
       </>
     );
   return (

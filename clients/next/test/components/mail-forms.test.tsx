@@ -56,7 +56,8 @@ describe("<SignUp />", () => {
 describe("<ForgotPassword />", () => {
   it("asks for a link and says, politely, that one is on its way", async () => {
     const user = userEvent.setup();
-    const { callsTo } = withServer({ "GET /auth/config": { body: CONFIG_ALL }, "POST /auth/password/forgot": { status: 202, body: { success: true } } }, <ForgotPassword />);
+    const onSuccess = vi.fn();
+    const { callsTo } = withServer({ "GET /auth/config": { body: CONFIG_ALL }, "POST /auth/password/forgot": { status: 202, body: { success: true } } }, <ForgotPassword onSuccess={onSuccess} />);
     await user.type(screen.getByLabelText("Email address"), "a@example.com");
     await user.click(screen.getByRole("button", { name: "Mail me a reset link" }));
     const status = await screen.findByTestId("forgot-form-done");
@@ -64,6 +65,7 @@ describe("<ForgotPassword />", () => {
     expect(status.textContent).toContain("on its way");
     expect(screen.queryByTestId("forgot-form")).toBeNull();
     expect(callsTo("POST /auth/password/forgot")[0]?.body).toEqual({ email: "a@example.com" });
+    expect(onSuccess).toHaveBeenCalledOnce();
   });
 
   it("says the server sends no mail when it has mail off", async () => {
