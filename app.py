@@ -41,6 +41,7 @@ from auth.ops.settings import OpsSettings
 from auth.orgs import init_orgs
 from auth.provider import init_provider
 from auth.web.account_page import bp as account_page_bp
+from auth.web.config_view import bp as config_bp
 from auth.web.cors import init_cors
 from auth.web.csrf import init_csrf
 from auth.web.errors import register_error_handlers
@@ -129,6 +130,7 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     app.teardown_appcontext(commit_pending_events)  # after the error handlers' own: runs before them
     app.register_blueprint(auth_bp)
     app.register_blueprint(account_page_bp)
+    app.register_blueprint(config_bp)
     app.register_blueprint(service_bp)
     app.register_blueprint(openapi_bp)
     init_oidc(app, env)

@@ -78,6 +78,13 @@ export function Status() {
 
 DASHBOARD = "export default function Dashboard() { return <p>secret</p>; }\n"
 
+# A page from the components, with their stylesheet, as the package's README shows.
+LOGIN = """\
+import "@flask-auth/next/styles.css";
+import { SignIn } from "@flask-auth/next/components";
+export default function Login() { return <SignIn locale="de" redirectTo="/dashboard" />; }
+"""
+
 
 def tool_problems() -> list[str]:
     problems = [f"`{tool}` is not on PATH" for tool in ("node", "npm") if shutil.which(tool) is None]
@@ -117,9 +124,13 @@ def fresh_app(tools: None) -> Iterator[Path]:
         tarball = tmp / packed[0]["filename"]
         files = {entry["path"] for entry in packed[0]["files"]}
         assert {"dist/proxy.js", "dist/server.d.ts", "dist/client.js", "README.md"} <= files, sorted(files)
+        shipped = {"dist/components/index.js", "dist/components/styles.css"}
+        shipped |= {f"dist/components/locales/{lang}.json" for lang in ("en", "de", "fr", "es")}
+        assert shipped <= files, sorted(files)
         assert not any(path.startswith(("src/", "test/")) for path in files), sorted(files)
         app = tmp / "app"
         (app / "app" / "dashboard").mkdir(parents=True)
+        (app / "app" / "login").mkdir()
         example = json.loads((EXAMPLE / "package.json").read_text())
         versions = {**example["dependencies"], **example["devDependencies"]}
         (app / "package.json").write_text(
@@ -144,6 +155,7 @@ def fresh_app(tools: None) -> Iterator[Path]:
             "app/page.tsx": PAGE,
             "app/status.tsx": STATUS,
             "app/dashboard/page.tsx": DASHBOARD,
+            "app/login/page.tsx": LOGIN,
         }.items():
             (app / name).write_text(text)
         npm(["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], app)
@@ -203,6 +215,10 @@ def test_packed_package_installs_builds_and_runs_in_a_fresh_next_app(fresh_app: 
         # authProxy() gates: no cookie, so the protected page bounces through the session path.
         status, location, _ = get(f"http://127.0.0.1:{port}/dashboard")
         assert status in (302, 307) and location.endswith("/auth/session?next=%2Fdashboard"), (status, location)
+        # A component renders on the server in its language, with the package's stylesheet linked.
+        status, _, body = get(f"http://127.0.0.1:{port}/login")
+        assert status == 200 and 'data-testid="login-form"' in body and "Benutzername" in body, body[:2000]
+        assert 'rel="stylesheet"' in body
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=10)

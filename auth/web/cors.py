@@ -33,6 +33,8 @@ def init_cors(app: Flask, settings: Settings) -> None:
         origins=[exact_origin(origin) for origin in settings.frontend_origins],
         supports_credentials=True,
         allow_headers=["Content-Type", "Authorization", CSRF_HEADER],
+        # So a frontend on another origin can read how long a 429 lasts.
+        expose_headers=["Retry-After"],
         methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
         max_age=600,
         vary_header=True,

@@ -1,5 +1,6 @@
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
-  test: { include: ["test/**/*.test.ts"], environment: "node" },
+  // The components' tests choose jsdom in their first line (@vitest-environment jsdom).
+  test: { include: ["test/**/*.test.ts", "test/**/*.test.tsx"], environment: "node" },
 });

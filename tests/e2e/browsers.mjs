@@ -44,11 +44,14 @@ import path from "node:path";
  * @property {() => string} url
  * @property {(selector: string, value: string) => Promise<void>} fill
  * @property {(selector: string) => Promise<void>} click
+ * @property {(selector: string, value: string) => Promise<void>} select  choose an option of a <select>, as a person would
  * @property {(selector: string, timeoutMs?: number) => Promise<void>} waitFor
  * @property {(selector: string) => Promise<string>} text
  * @property {(selector: string, name: string) => Promise<string | null>} attribute
  * @property {(url: string) => Promise<{status: number, body: string}>} fetchWithCredentials
  * @property {(fn: (arg: any) => unknown, arg?: unknown) => Promise<any>} evaluate  run a function in the page
+ * @property {(key: string) => Promise<void>} press  press one key ("Tab", "Enter") on the focused element, as a keyboard would
+ * @property {(text: string) => Promise<void>} type  type text into the focused element, key by key
  * @property {() => Promise<CookieInfo[]>} cookies
  * @property {SeenResponse[]} responses  every response the page saw, in order
  * @property {() => Promise<void>} close
@@ -130,7 +133,7 @@ export async function waitForUrl(currentUrl, predicate, timeoutMs, what) {
 /**
  * What a playwright Page and a puppeteer Page do alike: navigate, read the
  * page, and fetch from it with the browser's cookies.
- * @param {{goto: Function, reload: Function, evaluate: Function, url: () => string}} page
+ * @param {{goto: Function, reload: Function, evaluate: Function, url: () => string, keyboard: {press: Function, type: Function}}} page
  */
 function navigation(page) {
   return {
@@ -152,6 +155,14 @@ function navigation(page) {
     url: () => page.url(),
     /** @param {(arg: any) => unknown} fn @param {unknown} [arg] */
     evaluate: (fn, arg) => page.evaluate(fn, arg),
+    /** @param {string} key */
+    press: async (key) => {
+      await page.keyboard.press(key);
+    },
+    /** @param {string} text */
+    type: async (text) => {
+      await page.keyboard.type(text);
+    },
     /** @param {string} url */
     async fetchWithCredentials(url) {
       return page.evaluate(async (/** @type {string} */ target) => {
@@ -268,6 +279,9 @@ function chromiumPage(page, options) {
     async click(selector) {
       await page.click(selector);
     },
+    async select(selector, value) {
+      await page.selectOption(selector, value);
+    },
     async waitFor(selector, timeoutMs) {
       await page.waitForSelector(selector, { state: "visible", timeout: timeoutMs ?? options.timeoutMs });
     },
@@ -377,6 +391,9 @@ function firefoxPage(page, options) {
     },
     async click(selector) {
       await page.locator(selector).click();
+    },
+    async select(selector, value) {
+      await page.select(selector, value);
     },
     async waitFor(selector, timeoutMs) {
       await page.waitForSelector(selector, { visible: true, timeout: timeoutMs ?? options.timeoutMs });

@@ -25,6 +25,7 @@ import type {
   ProvidersReply,
   RecoveryCodesReply,
   Reply,
+  ServerConfigReply,
   SecondFactorMethod,
   SessionsReply,
   SignInReply,
@@ -39,10 +40,25 @@ export class AuthApiError extends Error {
     readonly status: number,
     message: string,
     readonly body: unknown,
+    /** Seconds from the reply's Retry-After (a 429 or 503), when it had one. */
+    readonly retryAfter?: number,
   ) {
     super(message);
     this.name = "AuthApiError";
   }
+
+  /** The server's stable `error` code (`reauth_required`, ...), when the reply had one. */
+  get code(): string | undefined {
+    const code = (this.body as { error?: unknown } | null)?.error;
+    return typeof code === "string" && code ? code : undefined;
+  }
+}
+
+function retryAfterSeconds(response: Response): number | undefined {
+  const value = response.headers?.get?.("retry-after");
+  if (!value) return undefined;
+  const seconds = /^\d+$/.test(value.trim()) ? Number(value) : Math.ceil((Date.parse(value) - Date.now()) / 1000);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds : undefined;
 }
 
 export interface AuthClientOptions {
@@ -156,6 +172,7 @@ export function createAuthClient(options: AuthClientOptions) {
         response.status,
         typeof message === "string" && message ? message : `The server answered ${response.status}.`,
         parsed,
+        retryAfterSeconds(response),
       );
     }
     rememberCsrf(parsed);
@@ -204,6 +221,9 @@ export function createAuthClient(options: AuthClientOptions) {
     /** Refresh now (or re-use another tab's refresh that is newer than `since`). */
     refresh: (since: number = now()) => coordinator.refreshAfter(since),
     close: () => coordinator.close(),
+
+    /** Which ways in the server has on (GET /auth/config). */
+    config: () => call<ServerConfigReply>("GET", "/auth/config"),
 
     // Sign-in and the session
     login: async (username: string, password: string) =>
@@ -300,6 +320,9 @@ export function createAuthClient(options: AuthClientOptions) {
       identities: async () => (await call<IdentitiesReply>("GET", "/auth/identities")).identities,
       unlink: (id: string | number) => call<Reply>("DELETE", `/auth/identities/${encode(String(id))}`),
     },
+
+    /** End an impersonation: back to the admin's own session. */
+    stopImpersonating: () => call<Reply>("POST", "/auth/impersonation/stop"),
   };
 }
 

@@ -9,3 +9,5 @@ export * from "./types.js";
 export { hasOrgRole } from "./org-roles.js";
 export { safeNextPath } from "./urls.js";
 export { createTokenCheck, type TokenCheck, type TokenCheckOptions, type TokenVerdict } from "./token-check.js";
+// The components' catalogues, for server-rendered words around them (page titles).
+export { locales, type MessageKey, resolveLocale, translator } from "./components/i18n.js";

@@ -4,6 +4,12 @@ export interface User {
   id: string | number;
   username: string;
   roles: string[];
+  /** Set while an admin acts as this user (SPEC.md, Admin). */
+  impersonated_by?: { id: string | number; username: string };
+  email?: string | null;
+  email_verified?: boolean;
+  has_password?: boolean;
+  [key: string]: unknown;
 }
 
 /** Every JSON reply carries `success`; every failure also a `message`. */
@@ -231,3 +237,13 @@ export interface Session {
   /** Set while an admin is signed in as this user (show a banner; expect 403 `impersonation_forbidden` on account changes). */
   impersonatedBy?: Impersonator;
 }
+
+/** GET /auth/config: which ways in the server has switched on. */
+export interface ServerConfigReply extends Reply {
+  registration: boolean;
+  magic_links: boolean;
+  mail: boolean;
+  passkeys: boolean;
+  providers: Provider[];
+}
+

@@ -4,6 +4,7 @@ import { connection } from "next/server";
 import type { ReactNode } from "react";
 import { publicConfig } from "@/lib/config";
 import { ConfigProvider } from "./config-provider";
+import "@flask-auth/next/styles.css";
 import "./globals.css";
 
 export const metadata: Metadata = {

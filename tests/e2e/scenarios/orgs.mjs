@@ -88,9 +88,10 @@ export default function orgScenarios(kit) {
         await bob.click('[data-testid="accept-invitation"]');
         await bob.waitFor('[data-testid="invitation-joined"]');
         await bob.goto(`${cfg.appUrl}/dashboard`);
-        await bob.waitFor(`[data-testid="switch-${slug}"]`);
-        await bob.click(`[data-testid="switch-${slug}"]`);
-        await until(bob, async () => (await bob.text('[data-testid="active-org"]')).includes("Acme"), timeout, "Acme did not become active");
+        // The dashboard's <OrganizationSwitcher />: choose Acme; it says so once the new token is in.
+        await bob.waitFor('[data-testid="org-switcher"]');
+        await bob.select('[data-testid="org-switcher"]', slug);
+        await until(bob, async () => (await bob.bodyText()).includes("Now working in Acme"), timeout, "Acme did not become active");
         await bob.goto(`${cfg.appUrl}/org`);
         await bob.waitFor('[data-testid="org-name"]');
         const shown = await bob.text('[data-testid="org-name"]');

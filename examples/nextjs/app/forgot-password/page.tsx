@@ -1,11 +1,13 @@
-import { EmailRequestForm } from "../mail-forms";
+import { ForgotPassword } from "@flask-auth/next/components";
+import { translator } from "@flask-auth/next";
+import { pageLocale, type SearchParams } from "@/lib/locale";
 
-export default function ForgotPasswordPage() {
+export default async function ForgotPasswordPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
+  const locale = await pageLocale(await searchParams);
   return (
     <>
-      <h1>Forgot your password?</h1>
-      <p>Enter the verified email address of your account; a link to choose a new password is mailed to it.</p>
-      <EmailRequestForm endpoint="/auth/password/forgot" button="Mail me a reset link" testId="forgot-form" />
+      <h1>{translator(locale)("page.forgot")}</h1>
+      <ForgotPassword locale={locale} />
     </>
   );
 }

@@ -1,26 +1,15 @@
-import { EmailRequestForm, TokenForm } from "../mail-forms";
+import { MagicLink } from "@flask-auth/next/components";
+import { translator } from "@flask-auth/next";
+import { pageLocale, param, type SearchParams } from "@/lib/locale";
 
 // Without a token: ask for a sign-in link. With one (the mailed link): sign in.
-export default async function MagicLinkPage({
-  searchParams,
-}: {
-  searchParams: Promise<Record<string, string | string[] | undefined>>;
-}) {
-  const { token } = await searchParams;
-  if (typeof token === "string" && token) {
-    return (
-      <>
-        <h1>Sign in</h1>
-        <p>Press the button to sign in this browser.</p>
-        <TokenForm endpoint="/auth/magic-link/verify" token={token} button="Sign in" testId="magic-form" then="/dashboard" />
-      </>
-    );
-  }
+export default async function MagicLinkPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
+  const params = await searchParams;
+  const locale = await pageLocale(params);
   return (
     <>
-      <h1>Sign in by email</h1>
-      <p>Enter the verified email address of your account; a sign-in link is mailed to it.</p>
-      <EmailRequestForm endpoint="/auth/magic-link" button="Mail me a sign-in link" testId="magic-request-form" />
+      <h1>{translator(locale)("page.magic")}</h1>
+      <MagicLink locale={locale} token={param(params, "token") ?? ""} redirectTo="/dashboard" />
     </>
   );
 }

@@ -1,23 +1,15 @@
-import { TokenForm } from "../mail-forms";
+import { ResetPassword } from "@flask-auth/next/components";
+import { translator } from "@flask-auth/next";
+import { pageLocale, param, type SearchParams } from "@/lib/locale";
 
-export default async function ResetPasswordPage({
-  searchParams,
-}: {
-  searchParams: Promise<Record<string, string | string[] | undefined>>;
-}) {
-  const { token } = await searchParams;
+// The mailed link opens this page (EMAIL_LINK_URL) with ?token=...; the token is spent when the button is pressed.
+export default async function ResetPasswordPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
+  const params = await searchParams;
+  const locale = await pageLocale(params);
   return (
     <>
-      <h1>Choose a new password</h1>
-      <p>Every session of your account ends, and this browser signs in with the new password.</p>
-      <TokenForm
-        endpoint="/auth/password/reset"
-        token={typeof token === "string" ? token : ""}
-        button="Set password"
-        testId="reset-form"
-        newPassword
-        then="/dashboard"
-      />
+      <h1>{translator(locale)("page.reset")}</h1>
+      <ResetPassword locale={locale} token={param(params, "token") ?? ""} redirectTo="/dashboard" />
     </>
   );
 }

@@ -1,20 +1,14 @@
-import { TokenForm } from "../mail-forms";
+import { VerifyEmail } from "@flask-auth/next/components";
+import { translator } from "@flask-auth/next";
+import { pageLocale, param, type SearchParams } from "@/lib/locale";
 
-export default async function VerifyEmailPage({
-  searchParams,
-}: {
-  searchParams: Promise<Record<string, string | string[] | undefined>>;
-}) {
-  const { token } = await searchParams;
+export default async function VerifyEmailPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
+  const params = await searchParams;
+  const locale = await pageLocale(params);
   return (
     <>
-      <h1>Confirm your email address</h1>
-      <TokenForm
-        endpoint="/auth/email/verify"
-        token={typeof token === "string" ? token : ""}
-        button="Confirm"
-        testId="verify-form"
-      />
+      <h1>{translator(locale)("page.verify")}</h1>
+      <VerifyEmail locale={locale} token={param(params, "token") ?? ""} />
     </>
   );
 }

@@ -1,12 +1,14 @@
-import { EmailRequestForm } from "../../mail-forms";
+import { AccountSettings } from "@flask-auth/next/components";
+import { translator } from "@flask-auth/next";
+import { pageLocale, type SearchParams } from "@/lib/locale";
 
-// Needs a session with a recent sign-in (REAUTH_SECONDS); the address counts once the mailed link is opened.
-export default function AccountEmailPage() {
+// One section of the account page on its own: setting or changing the address (needs a recent sign-in).
+export default async function AccountEmailPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
+  const locale = await pageLocale(await searchParams);
   return (
     <>
-      <h1>Your email address</h1>
-      <p>A confirmation link is mailed to the new address; a previous, verified address is told of the change.</p>
-      <EmailRequestForm endpoint="/auth/email" button="Send confirmation link" testId="email-form" />
+      <h1>{translator(locale)("page.account")}</h1>
+      <AccountSettings locale={locale} sections={["email"]} />
     </>
   );
 }

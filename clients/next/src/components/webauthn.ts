@@ -2,7 +2,7 @@
 // shape the API speaks, converted by hand so any browser with WebAuthn works
 // (PublicKeyCredential.parseCreationOptionsFromJSON is not everywhere yet).
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
 function toBytes(value: string): Uint8Array<ArrayBuffer> {
   const base64 = value.replace(/-/g, "+").replace(/_/g, "/");
@@ -65,4 +65,9 @@ export function credentialJson(credential: PublicKeyCredential): Json {
     };
   }
   return out;
+}
+
+/** The browser can make and use passkeys (checked after hydration: the server renders without it). */
+export function passkeysSupported(): boolean {
+  return typeof window !== "undefined" && typeof window.PublicKeyCredential === "function" && !!navigator.credentials;
 }
