@@ -16,6 +16,7 @@ import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import update
 
 from auth.oidc.client import Profile
 from auth.oidc.identities import username_base
@@ -408,3 +409,15 @@ def test_the_mail_request_forms_answer_alike_for_unknown_addresses(
     # The sign-in page's link to ask again, from a dead link's page.
     dead = app.test_client().get("/auth/password/reset?token=no-such-token").text
     assert 'id="ask-again" href="/auth/password/forgot"' in dead
+
+
+def test_me_says_whether_the_user_has_a_password(app, make_user) -> None:
+    """A frontend offers "set a password" (not "change") to a user without one: /auth/me tells it."""
+    make_user("alice")
+    client = app.test_client()
+    assert client.post("/auth/login", json={"username": "alice", "password": PASSWORD}).status_code == 200
+    assert client.get("/auth/me").get_json()["user"]["has_password"] is True
+    with app.app_context():
+        db.session.execute(update(User).values(password_hash=""))
+        db.session.commit()
+    assert client.get("/auth/me").get_json()["user"]["has_password"] is False

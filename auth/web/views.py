@@ -166,7 +166,7 @@ def _me() -> Response:
     user = db.session.get(User, int(principal.user_id))
     if user is None:
         raise Unauthorized("This user no longer exists.")
-    body: dict[str, object] = {"user": user.as_json()}
+    body: dict[str, object] = {"user": {**user.as_json(), "has_password": user.has_password}}
     if principal.actor_id is not None:
         admin = db.session.get(User, int(principal.actor_id))
         body["impersonated_by"] = {"id": principal.actor_id, "username": admin.username if admin else ""}
