@@ -17,13 +17,14 @@ from tests.conftest import PASSWORD, add_user
 from tests.test_fuzz import FUZZ, awkward_text, content_types, encode, json_values
 
 FIELDS = ("email", "token", "new_password")
-# (path, signed in, answers a form post with a page)
+# (path, signed in, answers a form post with a page (or a 303 to one)); every one of them
+# is also a form on a built-in page (the account page, the mail request pages).
 ENDPOINTS = [
-    ("/auth/email", True, False),
+    ("/auth/email", True, True),
     ("/auth/email/verify", False, True),
-    ("/auth/password/forgot", False, False),
+    ("/auth/password/forgot", False, True),
     ("/auth/password/reset", False, True),
-    ("/auth/magic-link", False, False),
+    ("/auth/magic-link", False, True),
     ("/auth/magic-link/verify", False, True),
 ]
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
