@@ -13,8 +13,8 @@ from auth.apikeys.store import find_key, key_json, keys_of, revoke_key
 from auth.core.audit import audit
 from auth.core.errors import NotFound
 from auth.core.state import auth_state
-from auth.web.guard import current_principal
 from auth.core.texts import N_
+from auth.web.guard import current_principal
 from models import User, db
 
 bp = Blueprint("apikeys_admin", __name__, url_prefix="/auth/admin/api-keys")

@@ -18,10 +18,10 @@ from auth.apikeys.store import create_key, find_key, key_json, keys_of, revoke_k
 from auth.core.audit import audit
 from auth.core.errors import BadRequest, NotFound
 from auth.core.state import auth_state
+from auth.core.texts import N_
 from auth.web.guard import current_principal, login_required, not_impersonated, refuse_api_key
 from auth.web.payload import UnsupportedContentType, json_body
 from auth.web.recent import recent_sign_in_required
-from auth.core.texts import N_
 
 bp = Blueprint("api_keys", __name__, url_prefix="/auth/api-keys", template_folder="templates")
 

@@ -18,6 +18,7 @@ from sqlalchemy import delete, select
 from auth.core.addresses import check_email, email_key
 from auth.core.audit import audit
 from auth.core.errors import BadRequest, Conflict, Forbidden, NotFound
+from auth.core.texts import N_
 from auth.mail.flows import origin_of_request
 from auth.mail.messages import compose
 from auth.mail.state import mail_state
@@ -25,7 +26,6 @@ from auth.mail.transport import deliver
 from auth.orgs import members
 from auth.orgs.state import org_state
 from auth.web.i18n import in_language
-from auth.core.texts import N_
 from models import Invitation, Membership, Organisation, User, db
 from models.org import ADMIN
 
@@ -39,7 +39,9 @@ class InvalidInvitation(BadRequest):
 
 
 class WrongAddress(Forbidden):
-    message = N_("This invitation is for another email address: sign in with the account whose verified address got it.")
+    message = N_(
+        "This invitation is for another email address: sign in with the account whose verified address got it."
+    )
     code = "wrong_address"
 
 

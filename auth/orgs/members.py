@@ -18,8 +18,8 @@ from sqlalchemy.exc import IntegrityError
 
 from auth.core.audit import audit
 from auth.core.errors import BadRequest, Conflict, Forbidden, NotFound
-from auth.orgs.state import org_state
 from auth.core.texts import N_
+from auth.orgs.state import org_state
 from models import Membership, Organisation, User, db
 from models.org import ADMIN, MEMBER, OWNER
 

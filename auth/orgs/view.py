@@ -31,8 +31,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from auth.core.errors import Unauthorized
 from auth.core.events import announce, membership_changed
-from auth.core.tokens import AccessClaims
 from auth.core.texts import N_
+from auth.core.tokens import AccessClaims
 from models import MembershipChange, db
 from models.engine import discard_transaction
 

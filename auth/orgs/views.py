@@ -13,12 +13,12 @@ from auth.core.active_org import active_org
 from auth.core.audit import audit
 from auth.core.errors import AuthError, BadRequest, Unauthorized
 from auth.core.state import auth_state
+from auth.core.texts import N_
 from auth.orgs import invitations, members
 from auth.orgs.limits import invite_limit
 from auth.web.guard import current_principal, login_required
 from auth.web.payload import UnsupportedContentType, is_form_post, json_body
 from auth.web.replies import access_reply
-from auth.core.texts import N_
 from models import User, db
 
 bp = Blueprint("orgs", __name__, url_prefix="/auth", template_folder="templates")

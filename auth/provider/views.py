@@ -25,6 +25,7 @@ from joserfc.errors import JoseError
 from auth.core.audit import audit
 from auth.core.errors import NotFound, Unauthorized
 from auth.core.state import auth_state
+from auth.core.texts import N_
 from auth.core.urls import origin_of
 from auth.provider import consent
 from auth.provider.claims import user_claims
@@ -38,7 +39,6 @@ from auth.web.guard import authenticate
 from auth.web.headers import allow_form_target, style_nonce
 from auth.web.replies import session_reply
 from auth.web.views import rotate_refresh
-from auth.core.texts import N_
 from models import Session, db
 
 bp = Blueprint("provider", __name__, template_folder="templates")
