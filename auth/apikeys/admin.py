@@ -13,6 +13,7 @@ from auth.apikeys.store import find_key, key_json, keys_of, revoke_key
 from auth.core.audit import audit
 from auth.core.errors import NotFound
 from auth.core.state import auth_state
+from auth.core.texts import N_
 from auth.web.guard import current_principal
 from models import User, db
 
@@ -23,7 +24,7 @@ def revoke_for_admin(key_id: str, actor_id: str, *, user_id: int | None = None) 
     """Revoke a live key (of ``user_id`` when given) for an admin, audited with the admin; NotFound otherwise."""
     key = find_key(key_id, user_id)
     if key is None:
-        raise NotFound("No such API key.")
+        raise NotFound(N_("No such API key."))
     revoke_key(auth_state(), key, time.time())
     audit("api_key_revoked", user_id=key.user_id, key_id=key_id, actor_id=actor_id, by="admin")
     db.session.commit()

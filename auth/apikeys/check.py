@@ -25,6 +25,7 @@ from auth.apikeys.keyformat import LENGTH, digest, well_formed
 from auth.apikeys.store import Grant, find_grant, revocation_id, user_revocation_id
 from auth.core.errors import Unauthorized
 from auth.core.revocation import RevocationView
+from auth.core.texts import N_
 
 MAX_AGE_SECONDS = 30.0
 MAX_ENTRIES = 10_000
@@ -91,20 +92,20 @@ class Usage:
 def check_key(cache: VerifiedKeys, revocations: RevocationView, key: str, now: float) -> Grant:
     """The grant of a key that may act now, or Unauthorized."""
     if len(key) != LENGTH:
-        raise Unauthorized("The API key is not valid.")
+        raise Unauthorized(N_("The API key is not valid."))
     key_digest = digest(key)
     grant = cache.get(key_digest, now)
     if grant is None:
         if not well_formed(key):
-            raise Unauthorized("The API key is not valid.")
+            raise Unauthorized(N_("The API key is not valid."))
         grant = find_grant(key_digest, now)
         if grant is None:
-            raise Unauthorized("The API key is not valid, or was revoked.")
+            raise Unauthorized(N_("The API key is not valid, or was revoked."))
         cache.put(key_digest, grant)
     if grant.expires_at is not None and now >= grant.expires_at:
-        raise Unauthorized("The API key has expired.")
+        raise Unauthorized(N_("The API key has expired."))
     if revocations.refuses(revocation_id(grant.key_id), 0, now) or revocations.refuses(
         user_revocation_id(grant.user_id), 0, now
     ):
-        raise Unauthorized("The API key was revoked.")
+        raise Unauthorized(N_("The API key was revoked."))
     return grant

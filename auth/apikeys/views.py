@@ -18,6 +18,7 @@ from auth.apikeys.store import create_key, find_key, key_json, keys_of, revoke_k
 from auth.core.audit import audit
 from auth.core.errors import BadRequest, NotFound
 from auth.core.state import auth_state
+from auth.core.texts import N_
 from auth.web.guard import current_principal, login_required, not_impersonated, refuse_api_key
 from auth.web.payload import UnsupportedContentType, json_body
 from auth.web.recent import recent_sign_in_required
@@ -35,7 +36,7 @@ def parse_scopes(value: object) -> list[str]:
     if not isinstance(value, list) or len(value) > MAX_SCOPES:
         raise BadRequest(f"The field 'scopes' must be a list of at most {MAX_SCOPES} scope names.")
     if not all(isinstance(scope, str) and SCOPE.match(scope) for scope in value):
-        raise BadRequest("Each scope is 1-64 letters, digits or '_ . : -'.")
+        raise BadRequest(N_("Each scope is 1-64 letters, digits or '_ . : -'."))
     return sorted(set(value))
 
 
@@ -58,7 +59,7 @@ def _body() -> dict[str, Any]:
         raise UnsupportedContentType()
     data = json_body()
     if not isinstance(data, dict):
-        raise BadRequest("The body must be a JSON object.")
+        raise BadRequest(N_("The body must be a JSON object."))
     return data
 
 
@@ -73,7 +74,7 @@ def create() -> Response:
     user_id = int(principal.user_id)
     org = body.get("org")
     if org is not None and (not isinstance(org, str) or not org.strip()):
-        raise BadRequest("The field 'org' must be an organisation's slug.")
+        raise BadRequest(N_("The field 'org' must be an organisation's slug."))
     created = create_key(
         user_id,
         name=parse_name(body.get("name")),
@@ -113,7 +114,7 @@ def revoke(key_id: str) -> Response:
     principal = current_principal()
     key = find_key(key_id, int(principal.user_id))
     if key is None:
-        raise NotFound("No such API key.")
+        raise NotFound(N_("No such API key."))
     revoke_key(auth_state(), key, time.time())
     audit("api_key_revoked", user_id=principal.user_id, session_id=principal.session_id, key_id=key_id, by="user")
     return jsonify(success=True, message="API key revoked")

@@ -18,12 +18,14 @@ from sqlalchemy import delete, select
 from auth.core.addresses import check_email, email_key
 from auth.core.audit import audit
 from auth.core.errors import BadRequest, Conflict, Forbidden, NotFound
+from auth.core.texts import N_
 from auth.mail.flows import origin_of_request
 from auth.mail.messages import compose
 from auth.mail.state import mail_state
 from auth.mail.transport import deliver
 from auth.orgs import members
 from auth.orgs.state import org_state
+from auth.web.i18n import in_language
 from models import Invitation, Membership, Organisation, User, db
 from models.org import ADMIN
 
@@ -32,17 +34,19 @@ FRONTEND_PAGE = "/accept-invitation"
 
 
 class InvalidInvitation(BadRequest):
-    message = "This invitation is invalid, already used or expired; ask for a new one."
+    message = N_("This invitation is invalid, already used or expired; ask for a new one.")
     code = "invalid_token"
 
 
 class WrongAddress(Forbidden):
-    message = "This invitation is for another email address: sign in with the account whose verified address got it."
+    message = N_(
+        "This invitation is for another email address: sign in with the account whose verified address got it."
+    )
     code = "wrong_address"
 
 
 class AlreadyMember(Conflict):
-    message = "A member of this organisation already has that address."
+    message = N_("A member of this organisation already has that address.")
     code = "already_member"
 
 
@@ -62,11 +66,11 @@ def invite(org: Organisation, actor: Membership, email: object, role: object, *,
     """A new invitation and its link; mailed unless ``send`` is false."""
     members.require(actor, ADMIN)
     if not isinstance(email, str):
-        raise BadRequest("email must be an email address.")
+        raise BadRequest(N_("email must be an email address."))
     address = check_email(email)
     role = members.check_role(role)
     if members.rank(role) > members.rank(actor.role):
-        raise Forbidden("You cannot invite to a role above your own.")
+        raise Forbidden(N_("You cannot invite to a role above your own."))
     key = email_key(address)
     taken = db.session.scalar(
         select(User.id)
@@ -77,7 +81,7 @@ def invite(org: Organisation, actor: Membership, email: object, role: object, *,
         raise AlreadyMember()
     mail = mail_state()
     if send and not mail.settings.enabled:
-        raise NotFound("Email is not configured on this server (MAIL_URL is unset): invite with send false.")
+        raise NotFound(N_("Email is not configured on this server (MAIL_URL is unset): invite with send false."))
     now = time.time()
     token = secrets.token_urlsafe(32)
     db.session.execute(delete(Invitation).where(Invitation.org_id == org.id, Invitation.email_key == key))
@@ -111,16 +115,17 @@ def _mail(org_name: str, inviter: str, address: str, role: str, url: str) -> Non
     def job() -> None:
         if state.settings.destination is None:
             return
-        message = compose(
-            "org_invitation",
-            to=address,
-            sender=origin.sender,
-            org_name=org_name,
-            inviter=inviter,
-            role=role,
-            link=url,
-            days=days,
-        )
+        with in_language(origin.language):  # the worker has no request: write in the inviter's language
+            message = compose(
+                "org_invitation",
+                to=address,
+                sender=origin.sender,
+                org_name=org_name,
+                inviter=inviter,
+                role=role,
+                link=url,
+                days=days,
+            )
         deliver(state.settings.destination, message)
         audit("mail_sent", kind="org_invitation")
 
@@ -144,7 +149,7 @@ def revoke(org: Organisation, actor: Membership, invitation_id: str) -> None:
     ).rowcount
     db.session.commit()
     if gone != 1:
-        raise NotFound("No such invitation.")
+        raise NotFound(N_("No such invitation."))
     audit("org_invitation_revoked", user_id=actor.user_id, org_id=org.id, invitation=invitation_id)
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from auth.core.audit import audit
 from auth.core.errors import BadRequest, Conflict, Forbidden, NotFound
+from auth.core.texts import N_
 from auth.orgs.state import org_state
 from models import Membership, Organisation, User, db
 from models.org import ADMIN, MEMBER, OWNER
@@ -30,17 +31,17 @@ RANK = {OWNER: 3, ADMIN: 2, MEMBER: 1}
 
 
 class SlugTaken(Conflict):
-    message = "An organisation with this slug already exists."
+    message = N_("An organisation with this slug already exists.")
     code = "slug_taken"
 
 
 class LastOwner(Conflict):
-    message = "An organisation must keep an owner: make someone else owner first."
+    message = N_("An organisation must keep an owner: make someone else owner first.")
     code = "last_owner"
 
 
 class NoSuchOrg(NotFound):
-    message = "No such organisation (or you are not a member)."
+    message = N_("No such organisation (or you are not a member).")
     code = "no_such_org"
 
 
@@ -73,7 +74,7 @@ def check_name(name: object) -> str:
     """An organisation's display name: 1 to 128 characters of storable text."""
     text = name.strip() if isinstance(name, str) else ""
     if not text or len(text) > 128 or "\x00" in text or not _storable(text):
-        raise BadRequest("name must be 1 to 128 characters.")
+        raise BadRequest(N_("name must be 1 to 128 characters."))
     return text
 
 
@@ -146,7 +147,7 @@ def _target(org: Organisation, user_id: str) -> Membership:
     valid = user_id.isascii() and user_id.isdigit() and len(user_id) <= 10 and int(user_id) < 2**31
     target = db.session.get(Membership, (org.id, int(user_id))) if valid else None
     if target is None:
-        raise NotFound("That user is not a member of this organisation.")
+        raise NotFound(N_("That user is not a member of this organisation."))
     return target
 
 
@@ -155,7 +156,7 @@ def set_role(org: Organisation, actor: Membership, user_id: str, role: object) -
     require(actor, ADMIN)
     target = _target(org, user_id)
     if rank(target.role) > rank(actor.role) or rank(role) > rank(actor.role):
-        raise Forbidden("You cannot give or change a role above your own.")
+        raise Forbidden(N_("You cannot give or change a role above your own."))
     if target.role == role:
         return target
     if target.role == OWNER and _owners(org) <= 1:
@@ -171,7 +172,7 @@ def remove(org: Organisation, actor: Membership, user_id: str) -> None:
     if target.user_id != actor.user_id:
         require(actor, ADMIN)
         if rank(target.role) > rank(actor.role):
-            raise Forbidden("You cannot remove a member whose role is above your own.")
+            raise Forbidden(N_("You cannot remove a member whose role is above your own."))
     if target.role == OWNER and _owners(org) <= 1:
         raise LastOwner()
     member_id, actor_id, org_id = target.user_id, actor.user_id, org.id

@@ -14,6 +14,7 @@ from flask import Response, make_response, render_template, request
 
 from auth.core.errors import AuthError
 from auth.core.state import auth_state
+from auth.core.texts import N_
 from auth.orgs import invitations
 from auth.orgs.views import bp
 from auth.web.account_page import _visitor
@@ -22,8 +23,8 @@ from auth.web.headers import style_nonce
 from models import User, db
 
 ERRORS = {
-    "invalid_token": "This invitation is invalid, already used or expired; ask for a new one.",
-    "wrong_address": "This invitation is for another email address.",
+    "invalid_token": N_("This invitation is invalid, already used or expired; ask for a new one."),
+    "wrong_address": N_("This invitation is for another email address."),
 }
 
 

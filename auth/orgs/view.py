@@ -31,6 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from auth.core.errors import Unauthorized
 from auth.core.events import announce, membership_changed
+from auth.core.texts import N_
 from auth.core.tokens import AccessClaims
 from models import MembershipChange, db
 from models.engine import discard_transaction
@@ -47,7 +48,7 @@ Change = tuple[str, str, str, float]
 
 
 class MembershipChanged(Unauthorized):
-    message = "Your membership of the active organisation changed; refresh or sign in again."
+    message = N_("Your membership of the active organisation changed; refresh or sign in again.")
     code = "org_membership_changed"
 
 

@@ -13,6 +13,7 @@ from auth.core.active_org import active_org
 from auth.core.audit import audit
 from auth.core.errors import AuthError, BadRequest, Unauthorized
 from auth.core.state import auth_state
+from auth.core.texts import N_
 from auth.orgs import invitations, members
 from auth.orgs.limits import invite_limit
 from auth.web.guard import current_principal, login_required
@@ -34,14 +35,14 @@ def _body() -> dict[str, Any]:
         raise UnsupportedContentType()
     data = json_body()
     if not isinstance(data, dict):
-        raise BadRequest("The body must be a JSON object.")
+        raise BadRequest(N_("The body must be a JSON object."))
     return data
 
 
 def _user() -> User:
     user = db.session.get(User, int(current_principal().user_id))
     if user is None:
-        raise Unauthorized("This user no longer exists.")
+        raise Unauthorized(N_("This user no longer exists."))
     return user
 
 
@@ -127,7 +128,7 @@ def invite(slug: str) -> tuple[Response, int]:
     data = _body()
     send = data.get("send", True)
     if not isinstance(send, bool):
-        raise BadRequest("send must be true or false.")
+        raise BadRequest(N_("send must be true or false."))
     org, actor = members.find(slug, _uid())
     invitation, url = invitations.invite(org, actor, data.get("email"), data.get("role", "member"), send=send)
     reply: dict[str, Any] = {"success": True, "invitation": invitation.as_json()}
@@ -174,16 +175,16 @@ def set_active() -> Response:
     """Make an organisation (or none) the session's active one; the reply carries the new access token."""
     data = _body()
     if "org" not in data:
-        raise BadRequest("org is required: an organisation's slug, or null for none.")
+        raise BadRequest(N_("org is required: an organisation's slug, or null for none."))
     slug = data["org"]
     if slug is not None and not isinstance(slug, str):
-        raise BadRequest("org must be an organisation's slug or null.")
+        raise BadRequest(N_("org must be an organisation's slug or null."))
     principal = current_principal()
     org = members.find(slug, _uid())[0] if slug is not None else None
     state = auth_state()
     session = state.sessions.find_live(principal.session_id, time.time())
     if session is None:
-        raise Unauthorized("The session has ended; sign in again.")
+        raise Unauthorized(N_("The session has ended; sign in again."))
     session.active_org_id = org.id if org is not None else None
     db.session.commit()
     audit("org_switched", user_id=principal.user_id, session_id=session.id, org_id=session.active_org_id)

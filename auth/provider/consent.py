@@ -1,18 +1,22 @@
-"""Consent: remembered per user and client, asked again only for new scopes."""
+"""Consent: remembered per user and client, asked again only for new scopes.
+
+The scope sentences are marked with ``N_``; the consent page translates them.
+"""
 
 from __future__ import annotations
 
 import time
 
+from auth.core.texts import N_
 from auth.provider.clients import Client
 from models import OAuthConsent, db
 
 SENTENCES = {
-    "openid": "know who you are on this server",
-    "profile": "see your username",
-    "email": "see your email address",
-    "roles": "see your roles",
-    "offline_access": "stay signed in while you are signed in here",
+    "openid": N_("know who you are on this server"),
+    "profile": N_("see your username"),
+    "email": N_("see your email address"),
+    "roles": N_("see your roles"),
+    "offline_access": N_("stay signed in while you are signed in here"),
 }
 
 

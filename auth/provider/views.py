@@ -25,6 +25,7 @@ from joserfc.errors import JoseError
 from auth.core.audit import audit
 from auth.core.errors import NotFound, Unauthorized
 from auth.core.state import auth_state
+from auth.core.texts import N_
 from auth.core.urls import origin_of
 from auth.provider import consent
 from auth.provider.claims import user_claims
@@ -49,7 +50,7 @@ LOGIN_PROMPTS = ("prompt", "max_age", RESUMED)
 @bp.before_request
 def _only_when_enabled() -> None:
     if EXTENSION not in current_app.extensions:
-        raise NotFound("This server is not an OpenID provider (OIDC_PROVIDER_ENABLED is off).")
+        raise NotFound(N_("This server is not an OpenID provider (OIDC_PROVIDER_ENABLED is off)."))
 
 
 @bp.get("/.well-known/openid-configuration")
@@ -190,12 +191,12 @@ def logout() -> Response:
     data = request.values
     hint = _verified_hint(data.get("id_token_hint"))
     if data.get("id_token_hint") and hint is None:
-        return _error_page("invalid_request", "The id_token_hint is not a token this server issued.")
+        return _error_page("invalid_request", N_("The id_token_hint is not a token this server issued."))
     client_id = data.get("client_id") or (_audience(hint) if hint else None)
     client = find_client(client_id)
     target = data.get("post_logout_redirect_uri")
     if target and (client is None or target not in client.row.post_logout_redirect_uris):
-        return _error_page("invalid_request", "That post_logout_redirect_uri is not registered for this app.")
+        return _error_page("invalid_request", N_("That post_logout_redirect_uri is not registered for this app."))
     browser = _browser_user()
     if browser is None and hint is None and request.values.get(RESUMED) is None:
         return _resume("provider.logout")  # is there a session behind an expired access cookie?
@@ -236,7 +237,7 @@ def resume() -> Response:
     """
     target = request.args.get("next", "")
     if not target.startswith((url_for("provider.authorize") + "?", url_for("provider.logout") + "?")):
-        raise NotFound("Nothing to resume.")
+        raise NotFound(N_("Nothing to resume."))
     back = target + "&" + urlencode({RESUMED: "1"})
     state = auth_state()
     try:
@@ -294,7 +295,7 @@ def _authorize_error(error: OAuth2Error) -> Response:
     client = find_client(request.values.get("client_id"))
     if not redirect_uri or client is None or not client.check_redirect_uri(redirect_uri):
         audit("app_authorize_refused", error=error.error, client_id=(request.values.get("client_id") or "")[:48])
-        return _error_page(error.error, error.get_error_description() or "The request is not valid.")
+        return _error_page(error.error, error.get_error_description() or N_("The request is not valid."))
     params = [("error", error.error)]
     if error.description:
         params.append(("error_description", error.description))
