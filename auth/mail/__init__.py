@@ -22,6 +22,7 @@ from auth.mail.settings import MailSettings
 from auth.mail.state import MailState, mail_state
 from auth.mail.views import bp
 from auth.web.account_slots import add_account_messages, fill_account_slot
+from auth.web.config_view import add_config_fields
 
 
 def init_mail(app: Flask, env: Mapping[str, str], settings: Settings) -> None:
@@ -40,6 +41,13 @@ def init_mail(app: Flask, env: Mapping[str, str], settings: Settings) -> None:
         )
     app.cli.add_command(mail_group)
     user_registered.connect(_verify_new_address, sender=app)
+    add_config_fields(app, _config)
+
+
+def _config() -> dict[str, object]:
+    """For ``GET /auth/config``: mail, and magic links (which need mail)."""
+    settings = mail_state().settings
+    return {"mail": settings.enabled, "magic_links": settings.enabled and settings.allow_magic_links}
 
 
 def _verify_new_address(_app: Flask, *, user_id: int, email: str | None) -> None:

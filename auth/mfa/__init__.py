@@ -27,6 +27,7 @@ from auth.mfa.state import EXTENSION, MfaState
 from auth.mfa.views import bp as mfa_bp
 from auth.ops.cli import users
 from auth.web.account_page import fill_account_slot
+from auth.web.config_view import add_config_fields
 from auth.web.guard import add_principal_check
 from auth.web.recent import add_reauth_method
 from auth.web.signin_flow import SECOND_FACTOR_EXTENSION
@@ -44,5 +45,6 @@ def init_mfa(app: Flask, env: Mapping[str, str], settings: Settings) -> None:
     add_reauth_method("totp", failure_cap.counted(check_totp))
     add_reauth_method("recovery_code", failure_cap.counted(check_recovery_code))
     add_principal_check(app, require_enrolment)
+    add_config_fields(app, lambda: {"passkeys": True})
     users.add_command(reset_mfa)
     fill_account_slot(app, "second-factors", "mfa/account.html", runs_script=True)

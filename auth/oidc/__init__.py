@@ -13,9 +13,10 @@ from flask import Flask
 
 from auth.core.texts import N_
 from auth.oidc.settings import OidcSettings
-from auth.oidc.state import OidcState
+from auth.oidc.state import OidcState, oidc_state
 from auth.oidc.views import bp
 from auth.web.account_slots import add_account_messages, fill_account_slot
+from auth.web.config_view import add_config_fields
 
 SENTENCES = {
     "access_denied": N_("You cancelled the sign-in at the provider."),
@@ -37,6 +38,7 @@ def init_oidc(app: Flask, env: Mapping[str, str]) -> None:
     app.extensions["oidc"] = OidcState.build(OidcSettings.from_env(env))
     app.extensions.setdefault("signin_errors", {}).update(SENTENCES)
     app.register_blueprint(bp)
+    add_config_fields(app, lambda: {"providers": oidc_state().providers()})
     if app.extensions["oidc"].providers():
         fill_account_slot(app, "providers", "oidc/account.html")
         add_account_messages(
