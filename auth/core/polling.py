@@ -20,7 +20,7 @@ one that raises is logged and the others still run. A poller that needs a
 slower pace skips rounds itself. The views decide what stale means: the loop
 promises nothing but trying. Whoever reads a view calls ``ensure_running()``
 (cheap): the thread starts lazily in each process, after a pre-fork server
-has forked, like ``RedisFanout.ensure_listening``.
+has forked, like ``auth.core.fanout.RedisFanout.ensure_listening``.
 """
 
 from __future__ import annotations

@@ -29,9 +29,7 @@ check with 503 until the database answers again: it fails closed.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -40,6 +38,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from auth.core.errors import Unavailable
+from auth.core.fanout import RedisFanout
 from auth.core.polling import PollLoop
 from models import REVOKED, Revocation, db
 from models.engine import discard_transaction
@@ -75,7 +74,17 @@ class RevocationView:
         self._synced_at = float("-inf")
         self._cursor: float | None = None
         self._lock = threading.Lock()
-        self._fanout = RedisFanout(redis_url, self) if redis_url else None
+        self._fanout = (
+            RedisFanout(
+                redis_url,
+                channel=CHANNEL,
+                what="revocation",
+                receive=lambda data: self.merge([(str(sid), int(version)) for sid, version in data], time.time()),
+                reconnected=self.resync,  # whatever was published while away
+            )
+            if redis_url
+            else None
+        )
         loop.add(self)  # last: the loop may poll as soon as it has the view
 
     def refuses(self, session_id: str, version: int, now: float) -> bool:
@@ -155,55 +164,3 @@ class RevocationView:
         stale = [sid for sid, (_, seen) in self._min_version.items() if seen < cutoff]
         for session_id in stale:
             del self._min_version[session_id]
-
-
-class RedisFanout:
-    """Publishes revocations and applies the ones other processes publish.
-
-    The listener is a daemon thread started lazily in each process (after a
-    pre-fork server has forked). If Redis is away, polling still holds.
-    """
-
-    def __init__(self, url: str, view: RevocationView) -> None:
-        import redis
-
-        self._client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-        self._listener = redis.Redis.from_url(url, socket_connect_timeout=2, health_check_interval=30)
-        self._view = view
-        self._pid: int | None = None
-
-    def publish(self, entries: list[tuple[str, int]]) -> None:
-        try:
-            self._client.publish(CHANNEL, json.dumps(entries))
-        except Exception:  # noqa: BLE001 - the poll still delivers it
-            log.warning("could not publish a revocation to Redis; other processes will poll it")
-
-    def ensure_listening(self) -> None:
-        """Subscribe before returning, so no revocation published after this is missed."""
-        if self._pid == os.getpid():
-            return
-        self._pid = os.getpid()
-        try:
-            pubsub = self._subscribe()
-        except Exception:  # noqa: BLE001 - the listener thread keeps trying
-            pubsub = None
-        threading.Thread(target=self._listen, args=(pubsub,), name="revocation-listener", daemon=True).start()
-
-    def _subscribe(self):
-        pubsub = self._listener.pubsub(ignore_subscribe_messages=True)
-        pubsub.subscribe(CHANNEL)
-        return pubsub
-
-    def _listen(self, pubsub) -> None:
-        while True:
-            try:
-                if pubsub is None:
-                    pubsub = self._subscribe()
-                    self._view.resync()  # whatever was published while away
-                for message in pubsub.listen():
-                    entries = [(str(sid), int(version)) for sid, version in json.loads(message["data"])]
-                    self._view.merge(entries, time.time())
-            except Exception:  # noqa: BLE001 - reconnect; polling covers the gap
-                log.warning("Redis revocation listener lost its connection; retrying")
-                pubsub = None
-                time.sleep(1)

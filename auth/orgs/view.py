@@ -19,11 +19,8 @@ since no token issued before them is still alive.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import threading
-import time
 from collections.abc import Iterable
 
 from sqlalchemy import delete, select
@@ -31,6 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from auth.core.errors import Unauthorized
 from auth.core.events import announce, membership_changed
+from auth.core.fanout import RedisFanout
 from auth.core.texts import N_
 from auth.core.tokens import AccessClaims
 from models import MembershipChange, db
@@ -59,7 +57,18 @@ class MembershipView:
         self._cursor: float | None = None
         self._pruned_at = 0.0
         self._lock = threading.Lock()
-        self._fanout = MembershipFanout(redis_url, self) if redis_url else None
+        self._fanout = (
+            RedisFanout(
+                redis_url,
+                channel=CHANNEL,
+                what="membership change",
+                receive=lambda data: self.merge(
+                    (str(user), str(org), str(role), float(when)) for user, org, role, when in data
+                ),
+            )
+            if redis_url
+            else None
+        )
 
     def check(self, claims: AccessClaims, now: float) -> None:
         """Refuse a token whose ``org`` role is no longer the user's (an access check, see AuthState)."""
@@ -119,55 +128,3 @@ class MembershipView:
             for key in [k for k, (_, seen) in self._roles.items() if seen < cutoff]:
                 del self._roles[key]
             self._cursor = now
-
-
-class MembershipFanout:
-    """Publishes membership changes and applies the ones other processes publish.
-
-    The listener is a daemon thread started lazily in each process (after a
-    pre-fork server has forked); without Redis, the poll still holds.
-    """
-
-    def __init__(self, url: str, view: MembershipView) -> None:
-        import redis
-
-        self._client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-        self._listener = redis.Redis.from_url(url, socket_connect_timeout=2, health_check_interval=30)
-        self._view = view
-        self._pid: int | None = None
-
-    def publish(self, entries: list[Change]) -> None:
-        try:
-            self._client.publish(CHANNEL, json.dumps(entries))
-        except Exception:  # noqa: BLE001 - the poll still delivers it
-            log.warning("could not publish a membership change to Redis; other processes will poll it")
-
-    def ensure_listening(self) -> None:
-        if self._pid == os.getpid():
-            return
-        self._pid = os.getpid()
-        try:
-            pubsub = self._subscribe()
-        except Exception:  # noqa: BLE001 - the listener thread keeps trying
-            pubsub = None
-        threading.Thread(target=self._listen, args=(pubsub,), name="membership-listener", daemon=True).start()
-
-    def _subscribe(self):
-        pubsub = self._listener.pubsub(ignore_subscribe_messages=True)
-        pubsub.subscribe(CHANNEL)
-        return pubsub
-
-    def _listen(self, pubsub) -> None:
-        while True:
-            try:
-                if pubsub is None:
-                    pubsub = self._subscribe()
-                for message in pubsub.listen():
-                    self._view.merge(
-                        (str(user), str(org), str(role), float(when))
-                        for user, org, role, when in json.loads(message["data"])
-                    )
-            except Exception:  # noqa: BLE001 - reconnect; polling covers the gap
-                log.warning("Redis membership listener lost its connection; retrying")
-                pubsub = None
-                time.sleep(1)
