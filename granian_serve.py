@@ -1,5 +1,7 @@
 """Production serving with granian: ``python granian_serve.py`` (after ``flask db upgrade``).
 
+An optional argument names another WSGI app (``module:attribute``; the benchmarks serve their floor app so).
+
 The same app and the same sizing as ``gunicorn.conf.py``, on granian's Rust
 HTTP server through its WSGI interface. What it sets up that a bare
 ``granian --interface wsgi app:app`` would not:
@@ -36,6 +38,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 import threading
 from collections.abc import Callable
@@ -112,7 +115,7 @@ def bind_address() -> tuple[str, int]:
     return host.strip("[]") or "127.0.0.1", int(port)
 
 
-def main() -> None:
+def main(target: str = "app:app") -> None:
     directory, owned = metrics_directory()
     # Imported here: after the directory is in the environment (prometheus-client reads it
     # on import, and the forked workers inherit the module), and before the reaper thread
@@ -125,7 +128,7 @@ def main() -> None:
     os.environ.setdefault("HASH_QUEUE", hash_queue(blocking_threads))
     host, port = bind_address()
     server = Server(
-        "app:app",
+        target,
         address=host,
         port=port,
         interface=Interfaces.WSGI,
@@ -152,4 +155,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(*sys.argv[1:2])
