@@ -429,7 +429,17 @@ def measure(seconds: int, rounds: int, server_kind: str = "gunicorn") -> tuple[l
                 flooded_loads.append(wrk(probe, seconds, PROBE_CONNECTIONS, cookie=token))
                 flood.join()
             server_rss = server.peak_rss_mib()
-            checked_us, plain_us = token_check_us(env, token)
+            # The floods' sign-ins can pass the per-user session cap and end the first session: sign in anew.
+            deadline = time.monotonic() + 60
+            while True:  # the flood's last sign-ins may still hold the hashing gate: 503, retry
+                reply = requests.post(
+                    server.url + "/auth/login", json={"username": USER, "password": PASSWORD}, timeout=60
+                )
+                if reply.status_code != 503 or time.monotonic() > deadline:
+                    break
+                time.sleep(0.5)
+            reply.raise_for_status()
+            checked_us, plain_us = token_check_us(env, reply.cookies["access_token"])
         finally:
             server.stop()
             floor.stop()
