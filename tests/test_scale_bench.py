@@ -20,14 +20,13 @@ import sqlalchemy
 from sqlalchemy.engine import make_url
 
 from bench.scale import FIGURES, GOALS
-from tests.servers import ROOT, missing, require_service
+from tests.servers import ROOT, missing
 
 pytestmark = [pytest.mark.live, pytest.mark.postgres, pytest.mark.redis]
 
 
-def test_scale_bench_prints_every_figure_at_10000_users(tmp_path: Path) -> None:
-    postgres = require_service("postgres", os.environ.get("TEST_POSTGRES_URL", ""))
-    redis_url = require_service("redis", os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
+def test_scale_bench_prints_every_figure_at_10000_users(tmp_path: Path, postgres_url: str, redis_url: str) -> None:
+    postgres = postgres_url
     if shutil.which("wrk") is None:
         missing("wrk is not installed")
     name = f"bench_scale_smoke_{secrets.token_hex(4)}"  # bench/scale.py refuses test* databases
