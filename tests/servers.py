@@ -1,4 +1,4 @@
-"""Real server processes for tests: gunicorn on a free port, stopped by PID.
+"""Real server processes for tests: gunicorn or granian on a free port, stopped by PID.
 
 Tests that need PostgreSQL or Redis skip on a laptop without them, saying
 why; under ``CI=true`` a missing service fails the test instead.
@@ -82,8 +82,55 @@ def flask_cli(env: dict[str, str], *args: str, stdin: str | None = None) -> subp
     )
 
 
+SERVERS = ("gunicorn", "granian")
+
+
+def server_command(server: str, port: int, workers: int, threads: int | None, graceful_timeout: int) -> list[str]:
+    if server == "granian":
+        return [sys.executable, "granian_serve.py"]
+    thread_args = [] if threads is None else ["--threads", str(threads)]
+    return [
+        str(BIN / "gunicorn"),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        *thread_args,
+        "--worker-class",
+        "gthread",
+        "--graceful-timeout",
+        str(graceful_timeout),
+        "app:app",
+    ]
+
+
+def server_env_overrides(
+    server: str, port: int, workers: int, threads: int | None, graceful_timeout: int
+) -> dict[str, str]:
+    """granian_serve.py takes its settings from the environment, as an operator would set them."""
+    if server != "granian":
+        return {}
+    settings = {
+        "BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": str(workers),
+        "GRANIAN_KILL_TIMEOUT": str(graceful_timeout),
+    }
+    if threads is not None:
+        settings["GRANIAN_BLOCKING_THREADS"] = str(threads)
+    return settings
+
+
+def children(pid: int) -> list[int]:
+    """The child processes of ``pid`` (of every one of its threads)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
 class LiveServers:
-    """Starts gunicorn servers over one database; every one is stopped at the end."""
+    """Starts gunicorn or granian servers over one database; every one is stopped at the end."""
 
     def __init__(self, tmp: Path) -> None:
         self.tmp = tmp
@@ -102,29 +149,26 @@ class LiveServers:
             assert result.returncode == 0, result.stderr
 
     def start(
-        self, env: dict[str, str], *, workers: int = 1, threads: int | None = 4, graceful_timeout: int = 2
+        self,
+        env: dict[str, str],
+        *,
+        workers: int = 1,
+        threads: int | None = 4,
+        graceful_timeout: int = 2,
+        server: str = "gunicorn",
+        port: int | None = None,
     ) -> str:
-        """Start gunicorn (which reads gunicorn.conf.py); ``threads=None`` leaves them to that file."""
-        port = free_port()
+        """Start gunicorn (which reads gunicorn.conf.py) or granian (through granian_serve.py).
+
+        ``threads=None`` leaves them to that file; ``port`` starts one again where it was.
+        """
+        port = port or free_port()
         log = self.tmp / f"server-{port}.log"
-        handle = log.open("w")
-        thread_args = [] if threads is None else ["--threads", str(threads)]
+        handle = log.open("a")
         process = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(workers),
-                *thread_args,
-                "--worker-class",
-                "gthread",
-                "--graceful-timeout",
-                str(graceful_timeout),
-                "app:app",
-            ],
+            server_command(server, port, workers, threads, graceful_timeout),
             cwd=ROOT,
-            env=env,
+            env={**env, **server_env_overrides(server, port, workers, threads, graceful_timeout)},
             stdout=handle,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -147,7 +191,7 @@ class LiveServers:
     def stop_all(self) -> None:
         for process in self.processes:
             if process.poll() is None:
-                os.killpg(process.pid, signal.SIGINT)  # gunicorn: quick shutdown
+                os.killpg(process.pid, signal.SIGINT)  # gunicorn: quick shutdown; granian: graceful
         for process in self.processes:
             try:
                 process.wait(timeout=10)
