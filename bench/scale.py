@@ -8,8 +8,8 @@ created when missing, never a ``test*`` one) and ``--redis-url``. For each
 size it loads, with COPY (secondary indexes dropped, then rebuilt, then
 ANALYZE): N users (one precomputed argon2 hash with the server's parameters
 for all of them; user 1 is the bench's own sign-in), N live sessions, 5N
-audit rows, N API keys (SHA-256 digests of real keys) and, when this build
-has an organisations model, N/10 organisations. Then it starts the server
+audit rows, N API keys (SHA-256 digests of real keys), N/10 organisations
+and a membership for every user. Then it starts the server
 (``gunicorn.conf.py``, one worker per usable core, production settings) and
 the floor app (``bench/floor_app.py``) and measures, each against a
 baseline from the same run:
@@ -94,47 +94,15 @@ def copy_rows(connection: psycopg.Connection, statement: str, rows: Iterator[str
         copy.write(buffer.getvalue())
 
 
-def organisation_model() -> Any | None:
-    """This build's organisations model, if it has one (issue 20 is merged separately)."""
-    import models
-
-    for name in dir(models):
-        table = getattr(getattr(models, name), "__table__", None)
-        if table is not None and table.name.startswith("org") and "member" not in table.name:
-            return getattr(models, name)
-    return None
-
-
-def column_value(column: Any, index: int, now: float) -> str:
-    """A COPY text value for any column of a generated organisation row."""
-    from sqlalchemy import JSON, Boolean, Float, Integer, String
-
-    kind = column.type
-    if column.primary_key and isinstance(kind, Integer):
-        return str(index)
-    if isinstance(kind, Integer):
-        return "1" if column.foreign_keys else str(index)
-    if isinstance(kind, Float):
-        return f"{now:.3f}"
-    if isinstance(kind, Boolean):
-        return "f"
-    if isinstance(kind, JSON):
-        return "{}"
-    if isinstance(kind, String):
-        return f"org{index}"[: kind.length or 64]
-    return "\\N" if column.nullable else f"org{index}"
-
-
 def load(app: Any, plain_url: str, users: int, password_hash: str) -> tuple[str, dict[str, float]]:
     """Make the tables from the models and fill them; returns the API key of user 1 and load times."""
     from auth.apikeys.keyformat import digest, new_key, shown_prefix
-    from models import ApiKey, AuditEvent, Session, User, db
+    from models import ApiKey, AuditEvent, Membership, Organisation, Session, User, db
 
-    organisations = organisation_model()
     with app.app_context():
         db.drop_all()
         db.create_all()
-        tables = [User, AuditEvent, Session, ApiKey] + ([organisations] if organisations is not None else [])
+        tables = [User, AuditEvent, Session, ApiKey, Organisation, Membership]
         indexes = [index for model in tables for index in model.__table__.indexes]
         for index in indexes:
             index.drop(db.engine)
@@ -203,15 +171,27 @@ def load(app: Any, plain_url: str, users: int, password_hash: str) -> tuple[str,
             "COPY api_keys (id, user_id, name, prefix, digest, scopes, created_at, addresses) FROM STDIN",
             key_rows(),
         )
-        if organisations is None:
-            print("  organisations: not in this build", flush=True)
-        else:
-            columns = list(organisations.__table__.columns)
-            count = max(1, users // 10)
-            rows = ("\t".join(column_value(c, i, now) for c in columns) + "\n" for i in range(1, count + 1))
-            names_sql = ", ".join(c.name for c in columns)
-            timed("organisations", f"COPY {organisations.__table__.name} ({names_sql}) FROM STDIN", rows)
-        for table, count in (("users", users), ("audit_events", users * 5), ("api_keys", users)):
+        orgs = max(1, users // 10)
+        timed(
+            "organisations",
+            "COPY organisations (id, slug, name, created_by, created_at) FROM STDIN",
+            (f"{i}\torg{i}\tOrganisation {i}\t{i}\t{now:.3f}\n" for i in range(1, orgs + 1)),
+        )
+        # Every user belongs to one organisation; the first user of each is its owner.
+        timed(
+            "memberships",
+            "COPY memberships (org_id, user_id, role, created_at) FROM STDIN",
+            (
+                f"{(i - 1) % orgs + 1}\t{i}\t{'owner' if i <= orgs else 'member'}\t{now:.3f}\n"
+                for i in range(1, users + 1)
+            ),
+        )
+        for table, count in (
+            ("users", users),
+            ("audit_events", users * 5),
+            ("api_keys", users),
+            ("organisations", max(1, users // 10)),
+        ):
             connection.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), %s)", (count,))
     started = time.perf_counter()
     with app.app_context():
@@ -412,7 +392,7 @@ def met(goal_key: str | None, figures: dict[str, float]) -> str:
     return f">= {goal:g}x: {'yes' if figures[goal_key] >= goal else 'NO'}"
 
 
-def table(results: dict[int, dict[str, float]], organisations: bool) -> str:
+def table(results: dict[int, dict[str, float]]) -> str:
     sizes = sorted(results)
     largest = results[sizes[-1]]
     header = ["figure (baseline)", *(f"{size:,} users" for size in sizes), "goal (largest)"]
@@ -429,7 +409,7 @@ def table(results: dict[int, dict[str, float]], organisations: bool) -> str:
     widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
     lines = [" | ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
     lines.insert(1, "-+-".join("-" * width for width in widths))
-    lines.append("organisations: " + ("generated, N/10" if organisations else "not in this build"))
+    lines.append("organisations: N/10, every user a member of one")
     return "\n".join(lines)
 
 
@@ -450,16 +430,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="auth-bench-scale-") as tmp:
         for size in sizes:
             results[size] = measure_size(options, size, plain, Path(tmp))
-    organisations = organisation_model() is not None
     print(
         f"\nmachine: {len(os.sched_getaffinity(0))} cores, load average {os.getloadavg()[0]:.1f}; "
         f"{time.monotonic() - started:.0f} s in all\n"
     )
-    print(table(results, organisations))
+    print(table(results))
     if options.json:
-        options.json.write_text(
-            json.dumps({"sizes": {str(k): v for k, v in results.items()}, "organisations": organisations}, indent=2)
-        )
+        options.json.write_text(json.dumps({"sizes": {str(k): v for k, v in results.items()}}, indent=2))
 
 
 if __name__ == "__main__":
