@@ -76,7 +76,7 @@ export default function a11yBuiltin(kit) {
       await visit("/auth/passkeys/login", "main");
 
       // A refusal.
-      await signIn(cfg.username, `${cfg.password}-wrong`);
+      await signIn(`nobody-${cfg.browser}`, `${cfg.password}-wrong`); // no real user: nobody's failure count grows
       await audit("/auth/login (refused)", "#error");
       // The code step: a user with TOTP, stopped before any code is used.
       await signIn(`rp-${cfg.browser}`, cfg.password);
