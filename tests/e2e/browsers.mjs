@@ -50,6 +50,7 @@ import path from "node:path";
  * @property {(selector: string, name: string) => Promise<string | null>} attribute
  * @property {(url: string) => Promise<{status: number, body: string}>} fetchWithCredentials
  * @property {(fn: (arg: any) => unknown, arg?: unknown) => Promise<any>} evaluate  run a function in the page
+ * @property {(source: string) => Promise<void>} runSource  run a script's source text as the driver's own expression, which the page's CSP (no eval) does not govern
  * @property {(key: string) => Promise<void>} press  press one key ("Tab", "Enter") on the focused element, as a keyboard would
  * @property {(text: string) => Promise<void>} type  type text into the focused element, key by key
  * @property {() => Promise<CookieInfo[]>} cookies
@@ -228,6 +229,16 @@ export async function openChromium(options) {
         },
       });
     },
+    async runSource(source) {
+      // CDP's Runtime.evaluate: Playwright's page.evaluate(string) goes through the page's eval.
+      const cdp = await context.newCDPSession(page);
+      try {
+        const { exceptionDetails } = await cdp.send("Runtime.evaluate", { expression: source });
+        if (exceptionDetails) throw new Error(`the script threw: ${exceptionDetails.exception?.description ?? exceptionDetails.text}`);
+      } finally {
+        await cdp.detach().catch(() => {});
+      }
+    },
     async cookies() {
       const all = await context.cookies();
       return all.map((c) => ({
@@ -254,7 +265,7 @@ export async function openChromium(options) {
  * The page-level part of a chromium session.
  * @param {import("playwright-core").Page} page
  * @param {BrowserOptions} options
- * @returns {Omit<Session, "cookies" | "close" | "newTab" | "addVirtualAuthenticator">}
+ * @returns {Omit<Session, "cookies" | "close" | "newTab" | "addVirtualAuthenticator" | "runSource">}
  */
 function chromiumPage(page, options) {
   /** @type {SeenResponse[]} */
@@ -341,6 +352,10 @@ export async function openFirefox(options) {
     async addVirtualAuthenticator() {
       throw new Error("the virtual authenticator is a Chromium DevTools protocol feature");
     },
+    async runSource(source) {
+      // A string is sent as WebDriver BiDi's script.evaluate expression, outside the page's CSP.
+      await page.evaluate(source);
+    },
     async cookies() {
       const all = await browser.cookies();
       return all.map((c) => ({
@@ -366,7 +381,7 @@ export async function openFirefox(options) {
  * The page-level part of a firefox session.
  * @param {import("puppeteer-core").Page} page
  * @param {BrowserOptions} options
- * @returns {Omit<Session, "cookies" | "close" | "newTab" | "addVirtualAuthenticator">}
+ * @returns {Omit<Session, "cookies" | "close" | "newTab" | "addVirtualAuthenticator" | "runSource">}
  */
 function firefoxPage(page, options) {
   page.setDefaultTimeout(options.timeoutMs);
