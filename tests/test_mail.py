@@ -279,7 +279,9 @@ def test_registration_with_an_email_mails_a_verification_link(mail_app: Flask, s
     assert link.startswith("http://localhost/auth/email/verify?token=")
     verified = mail_app.test_client().post("/auth/email/verify", json={"token": token_of(link)})
     assert verified.status_code == 200
-    assert verified.get_json()["user"] == client.get("/auth/me").get_json()["user"]
+    me = client.get("/auth/me").get_json()["user"]
+    assert me.pop("has_password") is True  # only /auth/me says it
+    assert verified.get_json()["user"] == me
     assert client.get("/auth/me").get_json()["user"]["email_verified"] is True
     assert mail_app.test_client().post("/auth/email/verify", json={"token": token_of(link)}).status_code == 400
 

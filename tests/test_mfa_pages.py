@@ -41,7 +41,7 @@ def test_the_account_page_shows_the_second_factor_section_with_its_nonced_script
     nonce = re.search(r"script-src 'nonce-([^']+)'", csp)
     assert nonce, csp
     scripts = re.findall(r"<script[^>]*>", page.text)
-    assert scripts == [f'<script nonce="{nonce.group(1)}">'] * 2  # this section's and the API keys'
+    assert scripts == [f'<script nonce="{nonce.group(1)}">'] * 3  # this section's, the organisations' and the API keys'
 
     assert "connect-src 'self'" in csp and "unsafe-inline" not in csp
     # Only the account page opted in: the password sign-in page still runs no script.
