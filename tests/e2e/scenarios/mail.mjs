@@ -112,6 +112,9 @@ export default function mailScenarios(kit) {
           check(Date.now() - reset < 1000, `a second after the reset the other browser's session still answers /auth/me with ${otherMe.status}`);
           await sleep(50);
         }
+        // A proxy that checks the access token locally (the production shapes) turns the ended
+        // session's pages away once that token expires (ACCESS_TOKEN_TTL), when it must refresh.
+        await sleep((cfg.accessTtlSeconds + 1.5) * 1000);
         await other.goto(`${cfg.appUrl}/dashboard`);
         await waitForAppPath(cfg, other, "/login");
 
